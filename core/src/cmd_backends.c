@@ -1,0 +1,114 @@
+#include "commands.h"
+
+#include "cli_args.h"
+#include "csv_table.h"
+#include "loader.h"
+#include "session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void dtypes_text(uint32_t mask, char *out, size_t len)
+{
+    snprintf(out, len, "%s%s%s", mask & (1u << PB_F64) ? "f64" : "",
+             (mask & (1u << PB_F64)) && (mask & (1u << PB_F32)) ? "," : "",
+             mask & (1u << PB_F32) ? "f32" : "");
+}
+
+/* Caps of an available plugin, from a short-lived instance (f64 first). */
+static int describe(const pb_plugin *p, char *dtypes, size_t dl, char *det, size_t tl,
+                    int *threads, char *features, size_t fl)
+{
+    for (int k = 0; k < 2; k++) {
+        pb_backend_options o = {sizeof o, k == 0 ? PB_F64 : PB_F32, 0, NULL};
+        pb_backend *be = NULL;
+        char why[256];
+        if (p->vt->create(&o, &be, why, sizeof why) != PB_OK || !be)
+            continue;
+        pb_caps caps;
+        memset(&caps, 0, sizeof caps);
+        if (p->vt->get_caps(be, &caps) == PB_OK) {
+            dtypes_text(caps.dtypes, dtypes, dl);
+            snprintf(det, tl, "%s", caps.determinism == PB_DET_BITWISE ? "bitwise" : "tolerance");
+            *threads = caps.threads;
+            features[0] = '\0';
+            for (const pb_feature *f = caps.features; f && f->key; f++) {
+                size_t u = strlen(features);
+                snprintf(features + u, fl - u, "%s%s=%s", u ? ";" : "", f->key,
+                         f->value ? f->value : "");
+            }
+        }
+        p->vt->destroy(be);
+        return 0;
+    }
+    return -1;
+}
+
+int pb_cmd_backends(int argc, char **argv)
+{
+    int csv = 0;
+    pb_opt opts[] = {{"csv", PB_OPT_FLAG, &csv, 0, 0, 0, NULL, "machine-readable CSV on stdout", 0}};
+    const char *pos[1];
+    size_t npos;
+    int help;
+    char err[512];
+    if (pb_opts_parse(opts, 1, argc, argv, 2, pos, 0, &npos, &help, err, sizeof err) != 0) {
+        fprintf(stderr, "phasebench backends: %s\n", err);
+        return 2;
+    }
+    if (help) {
+        printf("usage: phasebench backends [--csv]\n\n"
+               "Lists every backend plugin found on the search path, whether it loaded,\n"
+               "its ABI version, and the reason when it was refused or is unavailable.\n"
+               "Search path: $PHASEBENCH_PLUGIN_PATH, the build tree, <exe>/../lib/phasebench,\n"
+               "the installed plugin folder.\n\n");
+        pb_opts_usage(stdout, opts, 1);
+        return 0;
+    }
+    pb_registry reg = {0};
+    pb_registry_scan(&reg);
+    if (csv)
+        printf("schema_version,name,state,abi,dtypes,determinism,threads,path,reason,features\n");
+    else {
+        char dirs[16][1024];
+        size_t nd = pb_plugin_search_path(dirs, 16);
+        printf("search path:");
+        for (size_t i = 0; i < nd; i++)
+            printf(" %s", dirs[i]);
+        printf("%s\n\n%-8s %-12s %-5s %-8s %-10s %s\n", nd ? "" : " (no folder exists)", "name",
+               "state", "abi", "dtypes", "determinism", "details");
+    }
+    for (size_t i = 0; i < reg.count; i++) {
+        const pb_plugin *p = &reg.plugins[i];
+        char abi[32] = "-", dtypes[32] = "", det[32] = "", features[1024] = "";
+        int threads = 0;
+        if (p->abi_major || p->abi_minor)
+            snprintf(abi, sizeof abi, "%u.%u", p->abi_major, p->abi_minor);
+        if (p->state == PB_PLUGIN_AVAILABLE &&
+            describe(p, dtypes, sizeof dtypes, det, sizeof det, &threads, features,
+                     sizeof features) != 0)
+            snprintf(features, sizeof features, "instance creation failed");
+        if (csv) {
+            printf("1,");
+            pb_csv_write_field(stdout, p->name);
+            printf(",%s,%s,%s,%s,%d,", pb_plugin_state_name(p->state), abi, dtypes, det, threads);
+            pb_csv_write_field(stdout, p->path);
+            putchar(',');
+            pb_csv_write_field(stdout, p->reason);
+            putchar(',');
+            pb_csv_write_field(stdout, features);
+            putchar('\n');
+        } else {
+            printf("%-8s %-12s %-5s %-8s %-10s %s\n", p->name, pb_plugin_state_name(p->state), abi,
+                   dtypes[0] ? dtypes : "-", det[0] ? det : "-", p->path);
+            if (p->reason[0])
+                printf("%38s reason: %s\n", "", p->reason);
+            if (features[0])
+                printf("%38s threads=%d %s\n", "", threads, features);
+        }
+    }
+    if (!csv && reg.count == 0)
+        printf("(no plugin found)\n");
+    pb_registry_free(&reg);
+    return 0;
+}

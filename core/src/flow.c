@@ -1,0 +1,232 @@
+#include "flow.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void pb_flow_params_default(pb_flow_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->alpha = 1.0;
+    p->dt0 = 1.0;
+    p->max_dout = 0.1;
+    p->max_dgrad = 1e-4;
+    p->grow = 1.1;
+    p->shrink = 10.0;
+    p->stop_margin = 1.0;
+    p->ckpt_step = 500;
+    p->ckpt_tau = 1e4;
+}
+
+const char *pb_stop_name(pb_stop s)
+{
+    static const char *const names[] = {"converged", "max_steps", "max_time", "wall",
+                                        "nan",       "zero_grad", "stalled",  "error"};
+    return (unsigned)s < sizeof names / sizeof *names ? names[s] : "?";
+}
+
+int64_t pb_ckpt_next(int64_t t, int64_t step, double tau)
+{
+    return (int64_t)floor((double)t + 1.0 + (double)step * (1.0 - exp(-(double)t / tau)));
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct flow_bufs {
+    pb_buf *w, *g, *o, *v;          /* accepted state */
+    pb_buf *w1, *g1, *o1, *v1;      /* tentative state */
+} flow_bufs;
+
+static void free_bufs(const pb_flow_problem *pr, flow_bufs *b)
+{
+    pb_buf *all[] = {b->w, b->g, b->o, b->v, b->w1, b->g1, b->o1, b->v1};
+    for (size_t i = 0; i < 8; i++)
+        if (all[i])
+            pr->vt->buf_free(pr->be, all[i]);
+}
+
+static pb_status alloc_bufs(const pb_flow_problem *pr, int momentum, flow_bufs *b)
+{
+    const pb_backend_vtable *vt = pr->vt;
+    pb_status st;
+    memset(b, 0, sizeof *b);
+    if ((st = vt->buf_alloc(pr->be, pr->n_params, &b->w)) ||
+        (st = vt->buf_alloc(pr->be, pr->n_params, &b->g)) ||
+        (st = vt->buf_alloc(pr->be, pr->n_out, &b->o)) ||
+        (st = vt->buf_alloc(pr->be, pr->n_params, &b->w1)) ||
+        (st = vt->buf_alloc(pr->be, pr->n_params, &b->g1)) ||
+        (st = vt->buf_alloc(pr->be, pr->n_out, &b->o1)))
+        return st;
+    if (momentum) {
+        if ((st = vt->buf_alloc(pr->be, pr->n_params, &b->v)) ||
+            (st = vt->buf_alloc(pr->be, pr->n_params, &b->v1)))
+            return st;
+        if ((st = vt->fill(pr->be, b->v, 0, pr->n_params, 0.0)))
+            return st;
+    }
+    return PB_OK;
+}
+
+#define SWAP(a, b)                                                           \
+    do {                                                                     \
+        pb_buf *t_ = (a);                                                    \
+        (a) = (b);                                                           \
+        (b) = t_;                                                            \
+    } while (0)
+
+/* w1 (and v1) from w, v, g and dt. */
+static pb_status tentative_step(const pb_flow_problem *pr, const pb_flow_params *p,
+                                flow_bufs *b, double dt)
+{
+    const pb_backend_vtable *vt = pr->vt;
+    size_t n = pr->n_params;
+    pb_status st = vt->copy(pr->be, b->w1, 0, b->w, 0, n);
+    if (st)
+        return st;
+    if (p->tau > 0) {
+        double e = exp(-dt / p->tau);
+        if ((st = vt->axpby(pr->be, n, -(1.0 - e), b->g, 0, 0.0, b->v1, 0)) ||
+            (st = vt->axpby(pr->be, n, e, b->v, 0, 1.0, b->v1, 0)))
+            return st;
+        return vt->axpby(pr->be, n, dt, b->v1, 0, 1.0, b->w1, 0);
+    }
+    return vt->axpby(pr->be, n, -dt, b->g, 0, 1.0, b->w1, 0);
+}
+
+static pb_stop fail(const pb_flow_problem *pr, char *err, size_t err_len, const char *what)
+{
+    const char *e = pr->vt->last_error(pr->be);
+    snprintf(err, err_len, "%s: %s", what, e && *e ? e : "backend error without a message");
+    return PB_STOP_ERROR;
+}
+
+pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *w,
+                    pb_flow_state *s, char *err, size_t err_len)
+{
+    const pb_backend_vtable *vt = pr->vt;
+    const size_t n = pr->n_params;
+    const double t_start = now_s();
+    const double max_dout = p->max_dout / p->alpha;
+    flow_bufs b;
+    pb_stop stop = PB_STOP_ERROR;
+    double gg = 0.0;
+
+    memset(s, 0, sizeof *s);
+    err[0] = '\0';
+    if (alloc_bufs(pr, p->tau > 0, &b) != PB_OK) {
+        stop = fail(pr, err, err_len, "allocating the flow state");
+        goto done;
+    }
+    if (vt->copy(pr->be, b.w, 0, w, 0, n) != PB_OK ||
+        pr->eval(pr->ctx, b.w, b.o, b.g, &s->stats) != PB_OK ||
+        vt->dot(pr->be, n, b.g, 0, b.g, 0, &gg) != PB_OK) {
+        stop = fail(pr, err, err_len, "evaluating the initial state");
+        goto done;
+    }
+    s->grad_evals = 1;
+    s->dt = p->dt0;
+    s->grad_norm = sqrt(gg);
+
+    int64_t next_ckpt = 0;
+    double next_margin = 0.0;
+    for (;;) {
+        s->w = b.w;
+        s->o = b.o;
+        s->wall = now_s() - t_start;
+        if (s->stats.n_nan > 0 || isnan(s->stats.loss) || isnan(gg))
+            stop = PB_STOP_NAN;
+        else if (s->stats.min_margin > p->stop_margin)
+            stop = PB_STOP_CONVERGED;
+        else if (gg == 0.0)
+            stop = PB_STOP_ZERO_GRAD;
+        else if (p->max_steps > 0 && s->step >= p->max_steps)
+            stop = PB_STOP_MAX_STEPS;
+        else if (p->max_time > 0 && s->t >= p->max_time)
+            stop = PB_STOP_MAX_TIME;
+        else if (p->max_wall > 0 && s->wall >= p->max_wall)
+            stop = PB_STOP_WALL;
+        else if (!(s->dt > 1e-300))
+            stop = PB_STOP_STALLED;
+        else
+            stop = PB_STOP_ERROR; /* i.e. keep going */
+        if (stop != PB_STOP_ERROR)
+            break;
+
+        int save = 0;
+        if (s->step >= next_ckpt) {
+            save = 1;
+            while (next_ckpt <= s->step)
+                next_ckpt = pb_ckpt_next(next_ckpt, p->ckpt_step, p->ckpt_tau);
+        }
+        if (s->stats.min_margin > next_margin) {
+            save = 1;
+            while (s->stats.min_margin > next_margin)
+                next_margin += 0.5;
+        }
+        if (save && pr->checkpoint && pr->checkpoint(pr->checkpoint_ctx, s) != 0) {
+            snprintf(err, err_len, "checkpoint hook failed at step %lld", (long long)s->step);
+            stop = PB_STOP_ERROR;
+            goto done;
+        }
+
+        /* One accepted step: shrink dt until the tentative step passes. */
+        for (;;) {
+            pb_loss_stats st1;
+            double gg1 = 0.0, dist = 0.0, dmax = 0.0;
+            if (tentative_step(pr, p, &b, s->dt) != PB_OK ||
+                pr->eval(pr->ctx, b.w1, b.o1, b.g1, &st1) != PB_OK ||
+                vt->dot(pr->be, n, b.g1, 0, b.g1, 0, &gg1) != PB_OK ||
+                vt->dist2(pr->be, n, b.g, 0, b.g1, 0, &dist) != PB_OK ||
+                vt->max_abs_diff(pr->be, pr->n_out, b.o, 0, b.o1, 0, &dmax) != PB_OK) {
+                stop = fail(pr, err, err_len, "evaluating a step");
+                goto done;
+            }
+            s->grad_evals++;
+            double dout = dmax / max_dout;
+            double dgrad = (gg > 0 && gg1 > 0) ? dist / sqrt(gg * gg1) / p->max_dgrad : 0.0;
+            if (dout < 1.0 && dgrad < 1.0) {
+                SWAP(b.w, b.w1);
+                SWAP(b.g, b.g1);
+                SWAP(b.o, b.o1);
+                SWAP(b.v, b.v1);
+                s->stats = st1;
+                gg = gg1;
+                s->grad_norm = sqrt(gg1);
+                s->t += s->dt;
+                s->step++;
+                s->dout = dout;
+                s->dgrad = dgrad;
+                if (dout < 0.5 && dgrad < 0.5)
+                    s->dt *= p->grow;
+                break;
+            }
+            s->rejected++;
+            s->dt /= p->shrink;
+            if (!(s->dt > 1e-300))
+                break;
+        }
+    }
+
+    s->final = 1;
+    s->w = b.w;
+    s->o = b.o;
+    s->wall = now_s() - t_start;
+    if (pr->checkpoint && pr->checkpoint(pr->checkpoint_ctx, s) != 0) {
+        snprintf(err, err_len, "checkpoint hook failed at the final step %lld", (long long)s->step);
+        stop = PB_STOP_ERROR;
+        goto done;
+    }
+    if (vt->copy(pr->be, w, 0, b.w, 0, n) != PB_OK)
+        stop = fail(pr, err, err_len, "copying the final weights");
+done:
+    s->w = NULL;
+    s->o = NULL;
+    free_bufs(pr, &b);
+    return stop;
+}

@@ -1,0 +1,87 @@
+/* Full-batch gradient flow with the authors' adaptive Euler step
+ * (PAPER.md section 2).
+ *
+ * At weights w with outputs o and gradient g, a tentative step w' (plain:
+ * w - dt g; with momentum tau > 0: v' = e v - (1 - e) g, w' = w + dt v',
+ * e = exp(-dt / tau)) is evaluated.  With
+ *   dout  = max_mu |o'_mu - o_mu| / (max_dout / alpha)
+ *   dgrad = |g' - g|^2 / (|g| |g'|) / max_dgrad   (0 if a norm is 0)
+ * the step is accepted when both are below 1, and dt grows by `grow` when
+ * both are below 1/2; otherwise dt is divided by `shrink` and the step is
+ * retried from w.  t is the sum of accepted dt.
+ *
+ * The same loop trains the net (parameters = weights) and the kernel machine
+ * (parameters = the dual coefficients): the caller supplies the evaluation. */
+#ifndef PB_FLOW_H
+#define PB_FLOW_H
+
+#include "phasebench/backend.h"
+
+#include <stdint.h>
+
+typedef struct pb_flow_params {
+    double alpha;       /* output scale: max_dout is divided by it */
+    double tau;         /* momentum time; 0 = plain gradient flow */
+    double dt0;         /* initial dt (1) */
+    double max_dout;    /* 0.1 */
+    double max_dgrad;   /* 1e-4 */
+    double grow;        /* 1.1 */
+    double shrink;      /* 10 */
+    double stop_margin; /* stop when every alpha y o > stop_margin (1) */
+    int64_t max_steps;  /* accepted steps; <= 0: no limit */
+    double max_time;    /* flow time; <= 0: no limit */
+    double max_wall;    /* seconds, safety cap only; <= 0: no limit */
+    int64_t ckpt_step;  /* checkpoint schedule (500) */
+    double ckpt_tau;    /* (1e4) */
+} pb_flow_params;
+
+void pb_flow_params_default(pb_flow_params *p);
+
+/* Where the flow stands; handed to the checkpoint hook. */
+typedef struct pb_flow_state {
+    int64_t step;        /* accepted steps */
+    int64_t grad_evals;  /* evaluations of loss and gradient */
+    int64_t rejected;    /* rejected tentative steps */
+    double t, dt;        /* flow time; dt of the next step */
+    double dout, dgrad;  /* ratios (to their limits) of the last accepted step */
+    double grad_norm;
+    double wall;         /* seconds since the start */
+    pb_loss_stats stats; /* of the current weights on the training set */
+    const pb_buf *w;     /* current parameters (valid during the hook) */
+    const pb_buf *o;     /* current outputs o on the training set */
+    int final;           /* 1 for the last call */
+} pb_flow_state;
+
+/* Why the flow stopped. */
+typedef enum pb_stop {
+    PB_STOP_CONVERGED = 0, PB_STOP_MAX_STEPS, PB_STOP_MAX_TIME, PB_STOP_WALL, PB_STOP_NAN,
+    PB_STOP_ZERO_GRAD, PB_STOP_STALLED, PB_STOP_ERROR
+} pb_stop;
+const char *pb_stop_name(pb_stop s);
+
+/* The problem being flowed.  eval computes, at parameters w, the outputs
+ * into o, the gradient of the loss into g and the loss stats. */
+typedef struct pb_flow_problem {
+    const pb_backend_vtable *vt;
+    pb_backend *be;
+    size_t n_params;
+    size_t n_out;
+    pb_status (*eval)(void *ctx, const pb_buf *w, pb_buf *o, pb_buf *g, pb_loss_stats *stats);
+    void *ctx;
+    /* Called at step 0, on the checkpoint schedule, at each margin crossing
+     * (0, 0.5, 1, ...) and at the end (final = 1).  Non-zero return stops
+     * the flow with PB_STOP_ERROR. */
+    int (*checkpoint)(void *ctx, const pb_flow_state *s);
+    void *checkpoint_ctx;
+} pb_flow_problem;
+
+/* Run the flow from w (updated in place to the final parameters).  Returns
+ * the stop reason; *final holds the last state.  A backend failure gives
+ * PB_STOP_ERROR with the message in err. */
+pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *w,
+                    pb_flow_state *final, char *err, size_t err_len);
+
+/* The checkpoint schedule: t_{k+1} = floor(t_k + 1 + step (1 - exp(-t_k / tau))). */
+int64_t pb_ckpt_next(int64_t t, int64_t step, double tau);
+
+#endif

@@ -1,0 +1,60 @@
+/* Backend plugin discovery and loading.
+ *
+ * Search order (first plugin of a name wins; later ones are listed as
+ * shadowed): the folders in $PHASEBENCH_PLUGIN_PATH (colon-separated), the
+ * build tree's plugin folder, <exe>/../lib/phasebench relative to the running
+ * command, and the installed plugin folder.  Every file named
+ * pb_backend_*.so is examined; each refusal keeps its reason. */
+#ifndef PB_LOADER_H
+#define PB_LOADER_H
+
+#include "phasebench/backend.h"
+
+#include <stddef.h>
+
+typedef enum pb_plugin_state {
+    PB_PLUGIN_AVAILABLE = 0,   /* loaded, checked, probe OK */
+    PB_PLUGIN_UNAVAILABLE = 1, /* loaded and checked, probe says no */
+    PB_PLUGIN_REFUSED = 2,     /* not loadable or incompatible */
+    PB_PLUGIN_SHADOWED = 3     /* same name found earlier in the path */
+} pb_plugin_state;
+
+typedef struct pb_plugin {
+    char name[64];            /* from the descriptor, else from the file name */
+    char path[1024];
+    pb_plugin_state state;
+    char reason[512];         /* why refused / unavailable; empty when available */
+    unsigned abi_major, abi_minor;
+    void *handle;             /* dlopen handle, NULL when refused */
+    const pb_backend_vtable *vt;
+} pb_plugin;
+
+typedef struct pb_registry {
+    pb_plugin *plugins;
+    size_t count, cap;
+} pb_registry;
+
+/* Scan every folder of the search path.  Never fails: problems become
+ * refused entries. */
+void pb_registry_scan(pb_registry *reg);
+/* Examine one file (used by the scan and by tests). */
+void pb_registry_add_file(pb_registry *reg, const char *path);
+void pb_registry_free(pb_registry *reg);
+
+/* The available plugin of that name, or NULL with the reason in err (not
+ * found / refused / unavailable, with the plugin's own reason). */
+const pb_plugin *pb_registry_find(const pb_registry *reg, const char *name,
+                                  char *err, size_t err_len);
+
+/* The preferred available backend: the first of "vulkan" on a discrete or
+ * integrated GPU is not assumed; order is blas, ref (CPU first, the Vulkan
+ * backend is chosen explicitly). */
+const pb_plugin *pb_registry_default(const pb_registry *reg);
+
+const char *pb_plugin_state_name(pb_plugin_state s);
+
+/* Fill the folders searched, in order, into dirs (each at most 1024 bytes).
+ * Returns the count. */
+size_t pb_plugin_search_path(char dirs[][1024], size_t max_dirs);
+
+#endif

@@ -1,0 +1,402 @@
+#include "train.h"
+
+#include "activation.h"
+#include "build_info.h"
+#include "strutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const loss_names[] = {"softhinge", "hinge", "qhinge"};
+
+const char *pb_loss_name(pb_loss_kind k)
+{
+    return (unsigned)k < 3 ? loss_names[k] : "?";
+}
+
+int pb_loss_parse(const char *name, pb_loss_kind *out)
+{
+    for (int k = 0; k < 3; k++)
+        if (strcmp(name, loss_names[k]) == 0) {
+            *out = (pb_loss_kind)k;
+            return 0;
+        }
+    return -1;
+}
+
+void pb_train_config_default(pb_train_config *c)
+{
+    memset(c, 0, sizeof *c);
+    pb_strcpy_trunc(c->dataset, sizeof c->dataset, "fashion");
+    c->d = 10;
+    c->ptr = 5000;
+    c->pte = 40000;
+    c->ptk = 2500;
+    c->L = 2;
+    c->h = 100;
+    c->act = PB_ACT_SWISH;
+    c->act_beta = 10.0;
+    c->alpha = 1.0;
+    c->loss = PB_LOSS_SOFTHINGE;
+    c->loss_beta = 20.0;
+    c->loss_margin = 1.0;
+    c->tau_over_h = 0.0;
+    c->tau_alpha_crit = 1e3;
+    c->max_steps = 1000000;
+}
+
+double pb_train_tau(const pb_train_config *c)
+{
+    double r = c->tau_alpha_crit / c->alpha;
+    return c->tau_over_h * (double)c->h * (r < 1.0 ? r : 1.0);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Everything one run holds on the device. */
+typedef struct run_ctx {
+    const pb_train_config *c;
+    pb_model m;
+    pb_loss loss_train, loss_test;
+    pb_batch train, test, kernel;
+    pb_buf *w, *w0;
+    FILE *dyn;
+    pb_row dyn_row;
+    int dyn_header_done;
+} run_ctx;
+
+static pb_status eval_train(void *vctx, const pb_buf *w, pb_buf *o, pb_buf *g,
+                            pb_loss_stats *stats)
+{
+    run_ctx *x = vctx;
+    pb_status st = pb_model_loss_grad(&x->m, w, &x->train, &x->loss_train, g, stats);
+    if (st == PB_OK)
+        st = x->m.vt->copy(x->m.be, o, 0, x->train.out, 0, x->train.n);
+    return st;
+}
+
+/* Test outputs o = f - f0 at w into test.out, and their loss stats. */
+static pb_status eval_test(run_ctx *x, const pb_buf *w, pb_loss_stats *stats)
+{
+    pb_status st = pb_model_outputs(&x->m, w, &x->test);
+    if (st == PB_OK)
+        st = x->m.vt->loss(x->m.be, &x->loss_test, x->test.n, x->test.out, 0, x->test.y, 0, NULL,
+                           0, stats);
+    return st;
+}
+
+static pb_status weight_norms(run_ctx *x, const pb_buf *w, double *wn, double *dwn,
+                              double *dw_layer)
+{
+    const pb_backend_vtable *vt = x->m.vt;
+    double a = 0, b = 0;
+    pb_status st = vt->dot(x->m.be, x->m.n_params, w, 0, w, 0, &a);
+    if (st == PB_OK)
+        st = vt->dist2(x->m.be, x->m.n_params, w, 0, x->w0, 0, &b);
+    *wn = sqrt(a);
+    *dwn = sqrt(b);
+    for (size_t i = 0; st == PB_OK && dw_layer && i <= x->m.L; i++) {
+        double dl = 0;
+        st = vt->dist2(x->m.be, x->m.rows[i] * x->m.fan_in[i], w, x->m.off[i], x->w0,
+                       x->m.off[i], &dl);
+        dw_layer[i] = sqrt(dl);
+    }
+    return st;
+}
+
+static const char *const dw_layer_names[] = {"dw_norm_0", "dw_norm_1", "dw_norm_2", "dw_norm_3",
+                                             "dw_norm_4", "dw_norm_5", "dw_norm_6", "dw_norm_7",
+                                             "dw_norm_8", "dw_norm_9", "dw_norm_10", "dw_norm_11",
+                                             "dw_norm_12", "dw_norm_13", "dw_norm_14",
+                                             "dw_norm_15", "dw_norm_16"};
+
+static int dynamics_row(void *vctx, const pb_flow_state *s)
+{
+    run_ctx *x = vctx;
+    if (!x->dyn)
+        return 0;
+    pb_loss_stats te;
+    double wn, dwn, dwl[PB_MAX_LAYERS + 1];
+    if (eval_test(x, s->w, &te) != PB_OK || weight_norms(x, s->w, &wn, &dwn, dwl) != PB_OK)
+        return -1;
+    double P = (double)x->train.n, Pt = (double)x->test.n;
+    pb_row *r = &x->dyn_row;
+    pb_row_int(r, "step", s->step);
+    pb_row_dbl(r, "t", s->t);
+    pb_row_dbl(r, "dt", s->dt);
+    pb_row_dbl(r, "dout", s->dout);
+    pb_row_dbl(r, "dgrad", s->dgrad);
+    pb_row_int(r, "grad_evals", s->grad_evals);
+    pb_row_dbl(r, "wall_s", s->wall);
+    pb_row_dbl(r, "grad_norm", s->grad_norm);
+    pb_row_dbl(r, "w_norm", wn);
+    pb_row_dbl(r, "dw_norm", dwn);
+    for (size_t i = 0; i <= x->m.L; i++)
+        pb_row_dbl(r, dw_layer_names[i], dwl[i]);
+    pb_row_dbl(r, "train_loss", s->stats.loss);
+    pb_row_dbl(r, "train_aloss", s->stats.loss * x->c->alpha);
+    pb_row_dbl(r, "train_err", (double)s->stats.n_err / P);
+    pb_row_int(r, "train_nd", s->stats.n_unsat);
+    pb_row_dbl(r, "train_min_margin", s->stats.min_margin);
+    pb_row_dbl(r, "train_max_margin", s->stats.max_margin);
+    pb_row_dbl(r, "test_loss", te.loss);
+    pb_row_dbl(r, "test_err", (double)te.n_err / Pt);
+    pb_row_int(r, "test_nd", te.n_unsat);
+    pb_row_dbl(r, "test_min_margin", te.min_margin);
+    pb_row_int(r, "final", s->final);
+    if (!x->dyn_header_done) {
+        pb_row_write_header(x->dyn, r);
+        x->dyn_header_done = 1;
+    }
+    pb_row_write(x->dyn, r);
+    return ferror(x->dyn) ? -1 : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+#define FAIL(...)                                                            \
+    do {                                                                     \
+        snprintf(r->error, sizeof r->error, __VA_ARGS__);                    \
+        goto out;                                                            \
+    } while (0)
+
+#define DEV(call, what)                                                      \
+    do {                                                                     \
+        if ((call) != PB_OK)                                                 \
+            FAIL("%s: %s", what, pb_model_error(&x.m));                      \
+    } while (0)
+
+int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backend_vtable *vt,
+                 pb_backend *be, const pb_backend_info *info, FILE *dyn, pb_train_result *r)
+{
+    (void)info;
+    double t0 = now_s();
+    run_ctx x;
+    double *host = NULL, *obuf = NULL;
+    pb_buf *theta0 = NULL, *theta = NULL;
+    memset(&x, 0, sizeof x);
+    memset(r, 0, sizeof *r);
+    r->stop = PB_STOP_ERROR;
+    r->ntk_r = NAN;
+    r->ntk0_norm = NAN;
+    x.c = c;
+    x.dyn = dyn;
+    pb_row_init(&x.dyn_row);
+
+    if (split->train.n != c->ptr || split->test.n != c->pte || split->kernel.n != c->ptk)
+        FAIL("split sizes %zu/%zu/%zu differ from ptr/pte/ptk %zu/%zu/%zu", split->train.n,
+             split->test.n, split->kernel.n, c->ptr, c->pte, c->ptk);
+    if (c->ptr == 0)
+        FAIL("ptr = 0: the training set is empty");
+    if (!(c->alpha > 0) || !isfinite(c->alpha))
+        FAIL("alpha = %g: must be a positive finite number", c->alpha);
+    char err[256];
+    if (pb_model_init(&x.m, vt, be, split->train.d, c->h, c->L, pb_act_make(c->act, c->act_beta),
+                      err, sizeof err) != 0)
+        FAIL("%s", err);
+    r->n_params = x.m.n_params;
+
+    x.loss_train = (pb_loss){c->loss, c->alpha, c->loss_margin, c->loss_beta, 1.0 / (double)c->ptr};
+    x.loss_test = x.loss_train;
+    x.loss_test.scale = c->pte ? 1.0 / (double)c->pte : 0.0;
+
+    host = malloc(x.m.n_params * sizeof *host);
+    if (!host)
+        FAIL("out of host memory for %zu weights", x.m.n_params);
+    pb_model_init_weights(&x.m, c->seed_init, host);
+    DEV(vt->buf_alloc(be, x.m.n_params, &x.w), "allocating the weights");
+    DEV(vt->buf_alloc(be, x.m.n_params, &x.w0), "allocating the weights");
+    DEV(vt->buf_upload(be, x.w, 0, host, x.m.n_params), "uploading the weights");
+    DEV(vt->copy(be, x.w0, 0, x.w, 0, x.m.n_params), "copying the weights");
+
+    DEV(pb_batch_create(&x.m, c->ptr, split->train.x, split->train.y, &x.train),
+        "allocating the training set");
+    DEV(pb_model_forward(&x.m, x.w, &x.train), "forward pass at w0 (train)");
+    DEV(vt->copy(be, x.train.f0, 0, x.train.out, 0, c->ptr), "storing f(w0) (train)");
+    if (c->pte) {
+        DEV(pb_batch_create(&x.m, c->pte, split->test.x, split->test.y, &x.test),
+            "allocating the test set");
+        DEV(pb_model_forward(&x.m, x.w, &x.test), "forward pass at w0 (test)");
+        DEV(vt->copy(be, x.test.f0, 0, x.test.out, 0, c->pte), "storing f(w0) (test)");
+    }
+    if (c->compute_ntk && c->ptk) {
+        DEV(pb_batch_create(&x.m, c->ptk, split->kernel.x, split->kernel.y, &x.kernel),
+            "allocating the kernel set");
+        DEV(vt->buf_alloc(be, c->ptk * c->ptk, &theta0), "allocating the NTK");
+        DEV(vt->buf_alloc(be, c->ptk * c->ptk, &theta), "allocating the NTK");
+        DEV(vt->fill(be, theta0, 0, c->ptk * c->ptk, 0.0), "clearing the NTK");
+        DEV(pb_model_ntk(&x.m, x.w0, &x.kernel, theta0), "NTK at w0");
+        double n0 = 0;
+        DEV(vt->dot(be, c->ptk * c->ptk, theta0, 0, theta0, 0, &n0), "NTK norm");
+        r->ntk0_norm = sqrt(n0);
+    }
+
+    pb_flow_params fp;
+    pb_flow_params_default(&fp);
+    fp.alpha = c->alpha;
+    fp.tau = pb_train_tau(c);
+    fp.stop_margin = c->loss_margin;
+    fp.max_steps = c->max_steps;
+    fp.max_time = c->max_time;
+    fp.max_wall = c->max_wall;
+    pb_flow_problem pr = {vt, be, x.m.n_params, c->ptr, eval_train, &x,
+                          (dyn && c->pte) ? dynamics_row : NULL, &x};
+    char ferr[512];
+    r->stop = pb_flow_run(&pr, &fp, x.w, &r->flow, ferr, sizeof ferr);
+    if (r->stop == PB_STOP_ERROR)
+        FAIL("%s", ferr);
+    r->train = r->flow.stats;
+    r->train_err = (double)r->train.n_err / (double)c->ptr;
+
+    /* Median margin of the final training outputs: one download at the end. */
+    obuf = malloc((c->ptr > c->pte ? c->ptr : c->pte) * sizeof *obuf);
+    if (!obuf)
+        FAIL("out of host memory");
+    DEV(pb_model_outputs(&x.m, x.w, &x.train), "final outputs (train)");
+    DEV(vt->buf_download(be, x.train.out, 0, obuf, c->ptr), "downloading outputs");
+    for (size_t i = 0; i < c->ptr; i++)
+        obuf[i] *= c->alpha * split->train.y[i];
+    qsort(obuf, c->ptr, sizeof *obuf, cmp_double);
+    r->train_median_margin = c->ptr % 2 ? obuf[c->ptr / 2]
+                                        : 0.5 * (obuf[c->ptr / 2 - 1] + obuf[c->ptr / 2]);
+
+    if (c->pte) {
+        DEV(eval_test(&x, x.w, &r->test), "final outputs (test)");
+        r->test_err = (double)r->test.n_err / (double)c->pte;
+        double ss = 0;
+        DEV(vt->dot(be, c->pte, x.test.out, 0, x.test.out, 0, &ss), "test output norm");
+        r->test_out_rms = c->alpha * sqrt(ss / (double)c->pte);
+        if (c->keep_test_outputs) {
+            r->test_out = malloc(c->pte * sizeof *r->test_out);
+            if (!r->test_out)
+                FAIL("out of host memory");
+            DEV(vt->buf_download(be, x.test.out, 0, r->test_out, c->pte), "downloading outputs");
+        }
+    } else {
+        r->test_err = NAN;
+        r->test_out_rms = NAN;
+        r->test.loss = NAN;
+        r->test.min_margin = NAN;
+    }
+    DEV(weight_norms(&x, x.w, &r->w_norm, &r->dw_norm, r->dw_layer), "weight norms");
+    double w0n = 0;
+    DEV(vt->dot(be, x.m.n_params, x.w0, 0, x.w0, 0, &w0n), "weight norms");
+    r->w0_norm = sqrt(w0n);
+
+    if (theta) {
+        DEV(vt->fill(be, theta, 0, c->ptk * c->ptk, 0.0), "clearing the NTK");
+        DEV(pb_model_ntk(&x.m, x.w, &x.kernel, theta), "final NTK");
+        double d2 = 0;
+        DEV(vt->dist2(be, c->ptk * c->ptk, theta, 0, theta0, 0, &d2), "NTK change");
+        r->ntk_r = sqrt(d2) / r->ntk0_norm;
+    }
+    r->ok = 1;
+out:
+    r->wall_s = now_s() - t0;
+    if (theta0)
+        vt->buf_free(be, theta0);
+    if (theta)
+        vt->buf_free(be, theta);
+    if (x.kernel.x)
+        pb_batch_destroy(&x.m, &x.kernel);
+    if (x.test.x)
+        pb_batch_destroy(&x.m, &x.test);
+    if (x.train.x)
+        pb_batch_destroy(&x.m, &x.train);
+    if (x.w)
+        vt->buf_free(be, x.w);
+    if (x.w0)
+        vt->buf_free(be, x.w0);
+    pb_row_free(&x.dyn_row);
+    free(host);
+    free(obuf);
+    return r->ok ? 0 : -1;
+}
+
+void pb_train_result_free(pb_train_result *r)
+{
+    free(r->test_out);
+    r->test_out = NULL;
+}
+
+void pb_train_row(const pb_train_config *c, const pb_backend_info *info,
+                  const pb_train_result *r, pb_row *row)
+{
+    pb_row_int(row, "schema_version", PB_SCHEMA_VERSION);
+    pb_row_str(row, "backend", info->name);
+    pb_row_str(row, "dtype", info->dtype);
+    pb_row_int(row, "threads", info->threads);
+    pb_row_str(row, "dataset", c->dataset);
+    pb_row_int(row, "d", (int64_t)c->d);
+    pb_row_int(row, "ptr", (int64_t)c->ptr);
+    pb_row_int(row, "pte", (int64_t)c->pte);
+    pb_row_int(row, "ptk", (int64_t)c->ptk);
+    pb_row_int(row, "L", (int64_t)c->L);
+    pb_row_int(row, "h", (int64_t)c->h);
+    pb_row_str(row, "act", pb_act_name(c->act));
+    pb_row_dbl(row, "act_beta", c->act_beta);
+    pb_row_dbl(row, "alpha", c->alpha);
+    pb_row_str(row, "loss", pb_loss_name(c->loss));
+    pb_row_dbl(row, "loss_beta", c->loss_beta);
+    pb_row_dbl(row, "loss_margin", c->loss_margin);
+    pb_row_dbl(row, "tau", pb_train_tau(c));
+    pb_row_int(row, "seed_init", (int64_t)c->seed_init);
+    pb_row_int(row, "seed_data", (int64_t)c->seed_data);
+    pb_row_int(row, "max_steps", c->max_steps);
+    pb_row_dbl(row, "max_time", c->max_time);
+    pb_row_int(row, "N", (int64_t)r->n_params);
+    pb_row_str(row, "stop_reason", r->ok ? pb_stop_name(r->stop) : "error");
+    pb_row_dbl(row, "wall_s", r->wall_s);
+    if (r->ok) {
+        pb_row_int(row, "steps", r->flow.step);
+        pb_row_int(row, "grad_evals", r->flow.grad_evals);
+        pb_row_int(row, "rejected", r->flow.rejected);
+        pb_row_dbl(row, "t", r->flow.t);
+        pb_row_dbl(row, "dt", r->flow.dt);
+        pb_row_dbl(row, "train_loss", r->train.loss);
+        pb_row_dbl(row, "train_aloss", r->train.loss * c->alpha);
+        pb_row_dbl(row, "train_err", r->train_err);
+        pb_row_int(row, "train_nd", r->train.n_unsat);
+        pb_row_dbl(row, "train_nd_frac_N", (double)r->train.n_unsat / (double)r->n_params);
+        pb_row_dbl(row, "train_min_margin", r->train.min_margin);
+        pb_row_dbl(row, "train_median_margin", r->train_median_margin);
+        pb_row_dbl(row, "train_max_margin", r->train.max_margin);
+        pb_row_dbl(row, "test_err", r->test_err);
+        pb_row_dbl(row, "test_loss", r->test.loss);
+        if (c->pte)
+            pb_row_int(row, "test_nd", r->test.n_unsat);
+        else
+            pb_row_empty(row, "test_nd");
+        pb_row_dbl(row, "w_norm", r->w_norm);
+        pb_row_dbl(row, "dw_norm", r->dw_norm);
+        pb_row_dbl(row, "dw_rel", r->dw_norm / r->w0_norm);
+        pb_row_dbl(row, "out_norm", r->test_out_rms);
+        if (isnan(r->ntk_r)) {
+            pb_row_empty(row, "ntk_r");
+        } else {
+            pb_row_dbl(row, "ntk_r", r->ntk_r);
+        }
+    } else {
+        static const char *const empty[] = {
+            "steps", "grad_evals", "rejected", "t", "dt", "train_loss", "train_aloss",
+            "train_err", "train_nd", "train_nd_frac_N", "train_min_margin",
+            "train_median_margin", "train_max_margin", "test_err", "test_loss", "test_nd",
+            "w_norm", "dw_norm", "dw_rel", "out_norm", "ntk_r"};
+        for (size_t i = 0; i < sizeof empty / sizeof *empty; i++)
+            pb_row_empty(row, empty[i]);
+    }
+    pb_row_str(row, "error", r->ok ? "" : r->error);
+    pb_row_str(row, "features", info->features);
+    pb_row_str(row, "build_commit", PB_BUILD_COMMIT);
+}
