@@ -16,6 +16,7 @@ typedef struct command {
 static const command commands[] = {
     {"backends", pb_cmd_backends, "list backend plugins, their state and capabilities"},
     {"train", pb_cmd_train, "train one net by gradient flow and print its CSV row"},
+    {"run", pb_cmd_run, "run a battery of experiments and judge the paper's claims"},
     {"compare", pb_cmd_compare, "compare a run folder with a stored reference"},
 };
 

@@ -8,5 +8,6 @@
 int pb_cmd_backends(int argc, char **argv);
 int pb_cmd_train(int argc, char **argv);
 int pb_cmd_compare(int argc, char **argv);
+int pb_cmd_run(int argc, char **argv);
 
 #endif

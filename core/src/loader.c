@@ -12,12 +12,65 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PB_PREFIX "pb_backend_"
-#define PB_SUFFIX ".so"
-
-/* The size of the table as ABI 1.0 defined it: a plugin built against 1.0
- * must provide at least this much. */
+/* Table sizes of the first minor version of each ABI: a plugin built
+ * against it must provide at least this much. */
 #define PB_VTABLE_1_0_SIZE (offsetof(pb_backend_vtable, sync) + sizeof(void (*)(void)))
+#define PB_EXP_VTABLE_1_0_SIZE (offsetof(pb_experiment_vtable, run) + sizeof(void (*)(void)))
+
+static const char *check_backend_table(const void *table, const void *desc)
+{
+    const pb_backend_vtable *vt = table;
+    const pb_backend_abi_desc *d = desc;
+    if (vt->struct_size < PB_VTABLE_1_0_SIZE || vt->struct_size != d->vtable_size)
+        return "function table size disagrees with the descriptor or is below ABI 1.0's";
+    if (!vt->probe || !vt->create || !vt->destroy || !vt->last_error || !vt->get_caps ||
+        !vt->buf_alloc || !vt->buf_free || !vt->buf_upload || !vt->buf_download)
+        return "function table lacks a mandatory member (probe, create, destroy, last_error, "
+               "get_caps or a buffer function)";
+    return NULL;
+}
+
+static int probe_backend(const void *table, char *reason, size_t len)
+{
+    return ((const pb_backend_vtable *)table)->probe(reason, len);
+}
+
+static const char *check_experiment_table(const void *table, const void *desc)
+{
+    const pb_experiment_vtable *vt = table;
+    const pb_experiment_abi_desc *d = desc;
+    if (vt->struct_size < PB_EXP_VTABLE_1_0_SIZE || vt->struct_size != d->vtable_size)
+        return "function table size disagrees with the descriptor or is below ABI 1.0's";
+    if (d->services_size > sizeof(pb_services))
+        return "built against a newer service table than this phasebench provides";
+    if (!vt->plan || !vt->run)
+        return "function table lacks plan or run";
+    return NULL;
+}
+
+const pb_plugin_kind pb_backend_kind = {
+    "backend", "pb_backend_", PB_BACKEND_DESC_NAME, PB_BACKEND_ENTRY_NAME, PB_BACKEND_ABI_MAGIC,
+    PB_BACKEND_ABI_MAJOR, sizeof(pb_backend_abi_desc),
+    offsetof(pb_backend_abi_desc, sizeof_float), offsetof(pb_backend_abi_desc, name),
+    PB_VTABLE_1_0_SIZE, check_backend_table, probe_backend};
+
+const pb_plugin_kind pb_experiment_kind = {
+    "experiment", "pb_experiment_", PB_EXPERIMENT_DESC_NAME, PB_EXPERIMENT_ENTRY_NAME,
+    PB_EXPERIMENT_ABI_MAGIC, PB_EXPERIMENT_ABI_MAJOR, sizeof(pb_experiment_abi_desc),
+    offsetof(pb_experiment_abi_desc, sizeof_float), offsetof(pb_experiment_abi_desc, name),
+    PB_EXP_VTABLE_1_0_SIZE, check_experiment_table, NULL};
+
+/* The fields both descriptors start with. */
+typedef struct desc_head {
+    uint32_t magic;
+    uint16_t abi_major, abi_minor;
+    uint32_t desc_size, vtable_size;
+} desc_head;
+
+static const pb_plugin_kind *kind_of(const pb_registry *reg)
+{
+    return reg->kind ? reg->kind : &pb_backend_kind;
+}
 
 const char *pb_plugin_state_name(pb_plugin_state s)
 {
@@ -92,14 +145,14 @@ static pb_plugin *push(pb_registry *reg)
     return p;
 }
 
-static void name_from_file(const char *path, char *name, size_t len)
+static void name_from_file(const pb_plugin_kind *k, const char *path, char *name, size_t len)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    if (strncmp(base, PB_PREFIX, strlen(PB_PREFIX)) == 0)
-        base += strlen(PB_PREFIX);
+    if (strncmp(base, k->prefix, strlen(k->prefix)) == 0)
+        base += strlen(k->prefix);
     snprintf(name, len, "%s", base);
-    char *dot = strstr(name, PB_SUFFIX);
+    char *dot = strstr(name, ".so");
     if (dot)
         *dot = '\0';
 }
@@ -119,50 +172,58 @@ static void refuse(pb_plugin *p, const char *fmt, ...)
 }
 
 /* Everything the core checks before it runs any code of the plugin. */
-static int check_descriptor(pb_plugin *p, const pb_backend_abi_desc *d)
+static int check_descriptor(const pb_plugin_kind *k, pb_plugin *p, const void *desc)
 {
-    if (d->magic != PB_BACKEND_ABI_MAGIC) {
-        refuse(p, "not a phasebench backend: descriptor magic 0x%08lx, expected 0x%08lx", (unsigned long)d->magic, (unsigned long)PB_BACKEND_ABI_MAGIC);
+    const desc_head *d = desc;
+    if (d->magic != k->magic) {
+        refuse(p, "not a phasebench %s: descriptor magic 0x%08lx, expected 0x%08lx", k->what,
+               (unsigned long)d->magic, (unsigned long)k->magic);
         return -1;
     }
     p->abi_major = d->abi_major;
     p->abi_minor = d->abi_minor;
-    if (d->abi_major != PB_BACKEND_ABI_MAJOR) {
-        refuse(p, "ABI major version %lu, this phasebench speaks %lu", (unsigned long)d->abi_major, (unsigned long)PB_BACKEND_ABI_MAJOR);
+    if (d->abi_major != k->major) {
+        refuse(p, "ABI major version %u, this phasebench speaks %u", (unsigned)d->abi_major,
+               k->major);
         return -1;
     }
-    if (d->desc_size < sizeof(pb_backend_abi_desc)) {
-        refuse(p, "descriptor too short: %lu bytes, expected at least %lu", (unsigned long)d->desc_size, (unsigned long)sizeof(pb_backend_abi_desc));
+    if (d->desc_size < k->desc_size) {
+        refuse(p, "descriptor too short: %lu bytes, expected at least %lu",
+               (unsigned long)d->desc_size, (unsigned long)k->desc_size);
         return -1;
     }
-    if (d->vtable_size < PB_VTABLE_1_0_SIZE) {
-        refuse(p, "function table too short: %lu bytes, ABI 1.0 needs %lu", (unsigned long)d->vtable_size, (unsigned long)PB_VTABLE_1_0_SIZE);
+    if (d->vtable_size < k->min_table_size) {
+        refuse(p, "function table too short: %lu bytes, ABI %u.0 needs %lu",
+               (unsigned long)d->vtable_size, k->major, (unsigned long)k->min_table_size);
         return -1;
     }
-    if (d->sizeof_float != sizeof(float) || d->sizeof_double != sizeof(double) ||
-        d->sizeof_size_t != sizeof(size_t) || d->sizeof_pointer != sizeof(void *)) {
+    const uint8_t *fp = (const uint8_t *)desc + k->fingerprint_offset;
+    if (fp[0] != sizeof(float) || fp[1] != sizeof(double) || fp[2] != sizeof(size_t) ||
+        fp[3] != sizeof(void *)) {
         refuse(p, "numeric fingerprint mismatch: sizeof float/double/size_t/pointer are "
                   "%u/%u/%u/%u in the plugin, %u/%u/%u/%u in the core",
-               d->sizeof_float, d->sizeof_double, d->sizeof_size_t, d->sizeof_pointer,
-               (unsigned)sizeof(float), (unsigned)sizeof(double), (unsigned)sizeof(size_t),
-               (unsigned)sizeof(void *));
+               fp[0], fp[1], fp[2], fp[3], (unsigned)sizeof(float), (unsigned)sizeof(double),
+               (unsigned)sizeof(size_t), (unsigned)sizeof(void *));
         return -1;
     }
-    if (!d->name || !*d->name) {
+    const char *name;
+    memcpy(&name, (const char *)desc + k->name_offset, sizeof name);
+    if (!name || !*name) {
         refuse(p, "descriptor has no name");
         return -1;
     }
-    snprintf(p->name, sizeof p->name, "%s", d->name);
+    snprintf(p->name, sizeof p->name, "%s", name);
     return 0;
 }
 
 void pb_registry_add_file(pb_registry *reg, const char *path)
 {
+    const pb_plugin_kind *k = kind_of(reg);
     pb_plugin *p = push(reg);
     if (!p)
         return;
     snprintf(p->path, sizeof p->path, "%s", path);
-    name_from_file(path, p->name, sizeof p->name);
+    name_from_file(k, path, p->name, sizeof p->name);
 
     dlerror();
     p->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -171,37 +232,31 @@ void pb_registry_add_file(pb_registry *reg, const char *path)
         refuse(p, "dlopen failed: %s", e ? e : "unknown error");
         return;
     }
-    const pb_backend_abi_desc *desc = dlsym(p->handle, PB_BACKEND_DESC_NAME);
+    const void *desc = dlsym(p->handle, k->desc_symbol);
     if (!desc) {
-        refuse(p, "missing symbol %s: not a phasebench backend", PB_BACKEND_DESC_NAME);
+        refuse(p, "missing symbol %s: not a phasebench %s", k->desc_symbol, k->what);
         return;
     }
-    if (check_descriptor(p, desc) != 0)
+    if (check_descriptor(k, p, desc) != 0)
         return;
     /* dlsym returns a data pointer; POSIX guarantees the conversion. */
-    pb_backend_entry_fn entry;
-    void *sym = dlsym(p->handle, PB_BACKEND_ENTRY_NAME);
+    const void *(*entry)(void);
+    void *sym = dlsym(p->handle, k->entry_symbol);
     if (!sym) {
-        refuse(p, "missing symbol %s", PB_BACKEND_ENTRY_NAME);
+        refuse(p, "missing symbol %s", k->entry_symbol);
         return;
     }
     memcpy(&entry, &sym, sizeof entry);
-    const pb_backend_vtable *vt = entry();
-    if (!vt) {
-        refuse(p, "%s returned no function table", PB_BACKEND_ENTRY_NAME);
+    const void *table = entry();
+    if (!table) {
+        refuse(p, "%s returned no function table", k->entry_symbol);
         return;
     }
-    if (vt->struct_size < PB_VTABLE_1_0_SIZE || vt->struct_size != desc->vtable_size) {
-        refuse(p, "function table size %lu disagrees with the descriptor or ABI 1.0 (%lu)", (unsigned long)vt->struct_size, (unsigned long)desc->vtable_size);
+    const char *bad = k->check_table(table, desc);
+    if (bad) {
+        refuse(p, "%s", bad);
         return;
     }
-    if (!vt->probe || !vt->create || !vt->destroy || !vt->last_error || !vt->get_caps ||
-        !vt->buf_alloc || !vt->buf_free || !vt->buf_upload || !vt->buf_download) {
-        refuse(p, "function table lacks a mandatory member (probe, create, destroy, last_error, "
-                  "get_caps or a buffer function)");
-        return;
-    }
-    p->vt = vt;
     for (size_t i = 0; i + 1 < reg->count; i++)
         if (reg->plugins[i].state != PB_PLUGIN_REFUSED &&
             reg->plugins[i].state != PB_PLUGIN_SHADOWED &&
@@ -212,13 +267,16 @@ void pb_registry_add_file(pb_registry *reg, const char *path)
                             reg->plugins[i].path);
             dlclose(p->handle);
             p->handle = NULL;
-            p->vt = NULL;
             return;
         }
+    p->table = table;
+    if (k == &pb_backend_kind)
+        p->vt = table;
+    else
+        p->exp = table;
     char why[sizeof p->reason] = "";
-    pb_status st = vt->probe(why, sizeof why);
-    why[sizeof why - 1] = '\0';
-    if (st != PB_OK) {
+    if (k->probe && k->probe(table, why, sizeof why) != PB_OK) {
+        why[sizeof why - 1] = '\0';
         p->state = PB_PLUGIN_UNAVAILABLE;
         snprintf(p->reason, sizeof p->reason, "%s", why[0] ? why : "probe failed without a reason");
     } else {
@@ -233,6 +291,7 @@ static int cmp_str(const void *a, const void *b)
 
 static void scan_dir(pb_registry *reg, const char *dir)
 {
+    const char *prefix = kind_of(reg)->prefix;
     DIR *d = opendir(dir);
     if (!d)
         return;
@@ -241,8 +300,8 @@ static void scan_dir(pb_registry *reg, const char *dir)
     struct dirent *e;
     while ((e = readdir(d)) != NULL && n < 256) {
         size_t l = strlen(e->d_name);
-        if (strncmp(e->d_name, PB_PREFIX, strlen(PB_PREFIX)) == 0 && l > strlen(PB_SUFFIX) &&
-            strcmp(e->d_name + l - strlen(PB_SUFFIX), PB_SUFFIX) == 0)
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 && l > 3 &&
+            strcmp(e->d_name + l - 3, ".so") == 0)
             names[n++] = strdup(e->d_name);
     }
     closedir(d);
@@ -270,8 +329,10 @@ void pb_registry_free(pb_registry *reg)
 {
     /* Handles stay open on purpose: a backend may own threads (OpenBLAS,
      * the Vulkan driver) whose teardown at dlclose time is not safe. */
+    const pb_plugin_kind *k = reg->kind;
     free(reg->plugins);
     memset(reg, 0, sizeof *reg);
+    reg->kind = k;
 }
 
 const pb_plugin *pb_registry_find(const pb_registry *reg, const char *name, char *err,
@@ -285,17 +346,19 @@ const pb_plugin *pb_registry_find(const pb_registry *reg, const char *name, char
         if (p->state == PB_PLUGIN_AVAILABLE)
             return p;
         if (p->state == PB_PLUGIN_UNAVAILABLE) {
-            snprintf(err, err_len, "backend '%s' is unavailable here: %s", name, p->reason);
+            snprintf(err, err_len, "%s '%s' is unavailable here: %s", kind_of(reg)->what, name,
+                     p->reason);
             return NULL;
         }
         if (p->state == PB_PLUGIN_REFUSED && !refused)
             refused = p;
     }
     if (refused)
-        snprintf(err, err_len, "backend '%s' (%s) was refused: %s", name, refused->path,
-                 refused->reason);
+        snprintf(err, err_len, "%s '%s' (%s) was refused: %s", kind_of(reg)->what, name,
+                 refused->path, refused->reason);
     else
-        snprintf(err, err_len, "no backend named '%s' (see `phasebench backends`)", name);
+        snprintf(err, err_len, "no %s named '%s' (see `phasebench backends`)", kind_of(reg)->what,
+                 name);
     return NULL;
 }
 

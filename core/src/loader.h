@@ -4,13 +4,40 @@
  * shadowed): the folders in $PHASEBENCH_PLUGIN_PATH (colon-separated), the
  * build tree's plugin folder, <exe>/../lib/phasebench relative to the running
  * command, and the installed plugin folder.  Every file named
- * pb_backend_*.so is examined; each refusal keeps its reason. */
+ * pb_backend_*.so (or pb_experiment_*.so) is examined; nothing of a plugin
+ * runs before its descriptor has been checked; each refusal keeps its
+ * reason. */
 #ifndef PB_LOADER_H
 #define PB_LOADER_H
 
 #include "phasebench/backend.h"
+#include "phasebench/experiment.h"
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* What distinguishes one kind of plugin (backend, experiment) for the
+ * loader.  Both descriptors begin with magic, major, minor, desc_size and
+ * vtable_size, in that order. */
+typedef struct pb_plugin_kind {
+    const char *what;          /* "backend", "experiment": for messages */
+    const char *prefix;        /* file names are PREFIX*.so */
+    const char *desc_symbol;
+    const char *entry_symbol;
+    uint32_t magic;
+    unsigned major;
+    size_t desc_size;          /* the descriptor's size in this ABI */
+    size_t fingerprint_offset; /* offset of the four sizeof bytes */
+    size_t name_offset;        /* offset of the name pointer */
+    size_t min_table_size;     /* table size of the first minor version */
+    /* NULL when the table is usable, else why not. */
+    const char *(*check_table)(const void *table, const void *desc);
+    /* Optional: PB_OK or a reason (backends' probe). */
+    int (*probe)(const void *table, char *reason, size_t len);
+} pb_plugin_kind;
+
+extern const pb_plugin_kind pb_backend_kind;
+extern const pb_plugin_kind pb_experiment_kind;
 
 typedef enum pb_plugin_state {
     PB_PLUGIN_AVAILABLE = 0,   /* loaded, checked, probe OK */
@@ -26,10 +53,14 @@ typedef struct pb_plugin {
     char reason[512];         /* why refused / unavailable; empty when available */
     unsigned abi_major, abi_minor;
     void *handle;             /* dlopen handle, NULL when refused */
-    const pb_backend_vtable *vt;
+    const void *table;        /* the plugin's table once accepted */
+    const pb_backend_vtable *vt;        /* table, for backends */
+    const pb_experiment_vtable *exp;    /* table, for experiments */
 } pb_plugin;
 
+/* Zero-initialise; kind NULL means backends. */
 typedef struct pb_registry {
+    const pb_plugin_kind *kind;
     pb_plugin *plugins;
     size_t count, cap;
 } pb_registry;

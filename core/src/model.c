@@ -188,51 +188,84 @@ pb_status pb_model_loss_grad(const pb_model *m, const pb_buf *w, pb_batch *b,
     return pb_model_backward(m, w, b, grad);
 }
 
-typedef struct ntk_ctx {
-    pb_buf *theta, *g1, *g2;
-} ntk_ctx;
-
-static pb_status ntk_visit(const pb_model *m, const pb_buf *w, pb_batch *b, size_t i, int cur,
-                           void *vctx)
+/* Keep each layer's per-sample signal dZ_i (n x h) in block i of ctx. */
+static pb_status store_signal(const pb_model *m, const pb_buf *w, pb_batch *b, size_t i, int cur,
+                              void *ctx)
 {
     (void)w;
-    ntk_ctx *c = vctx;
+    size_t blk = b->n * m->h;
+    return m->vt->copy(m->be, ctx, i * blk, b->da[cur], 0, blk);
+}
+
+/* Forward pass, then dZ_i = d f / d Z_i for every sample and hidden layer
+ * into sig (L blocks of n x h).  The output signal df/dA_{L-1} = W_L / h is
+ * the same for every sample. */
+static pb_status ntk_signals(const pb_model *m, const pb_buf *w, pb_batch *b, pb_buf *sig)
+{
     const pb_backend_vtable *vt = m->vt;
-    size_t n = b->n, h = m->h, in_off;
-    const pb_buf *in = layer_input(m, b, i, &in_off);
-    size_t fi = m->fan_in[i];
-    TRY(vt->gemm(m->be, PB_NO_TRANS, PB_TRANS, n, n, h, 1.0, b->da[cur], 0, h, b->da[cur], 0, h,
-                 0.0, c->g1, 0, n));
-    TRY(vt->gemm(m->be, PB_NO_TRANS, PB_TRANS, n, n, fi, 1.0, in, in_off, fi, in, in_off, fi, 0.0,
-                 c->g2, 0, n));
-    return vt->mul(m->be, n * n, 1.0 / (double)fi, c->g1, 0, c->g2, 0, 1.0, c->theta, 0);
+    TRY(pb_model_forward(m, w, b));
+    TRY(vt->fill(m->be, b->go, 0, b->n, 1.0));
+    TRY(vt->gemm(m->be, PB_NO_TRANS, PB_NO_TRANS, b->n, m->h, 1, 1.0 / (double)m->h, b->go, 0, 1,
+                 w, m->off[m->L], m->h, 0.0, b->da[0], 0, m->h));
+    return backprop_hidden(m, w, b, 0, store_signal, sig);
+}
+
+/* theta += s * (A B^T) .* (C D^T) over k columns: one layer's term. */
+static pb_status gram_product(const pb_model *m, size_t na, size_t nb, size_t k, double s,
+                              const pb_buf *a, size_t aoff, const pb_buf *bb, size_t boff,
+                              const pb_buf *c, size_t coff, const pb_buf *d, size_t doff, size_t k2,
+                              pb_buf *g1, pb_buf *g2, pb_buf *theta)
+{
+    const pb_backend_vtable *vt = m->vt;
+    TRY(vt->gemm(m->be, PB_NO_TRANS, PB_TRANS, na, nb, k, 1.0, a, aoff, k, bb, boff, k, 0.0, g1, 0,
+                 nb));
+    TRY(vt->gemm(m->be, PB_NO_TRANS, PB_TRANS, na, nb, k2, 1.0, c, coff, k2, d, doff, k2, 0.0, g2,
+                 0, nb));
+    return vt->mul(m->be, na * nb, s, g1, 0, g2, 0, 1.0, theta, 0);
+}
+
+pb_status pb_model_ntk_cross(const pb_model *m, const pb_buf *w, pb_batch *ba, pb_batch *bb,
+                             pb_buf *theta)
+{
+    const pb_backend_vtable *vt = m->vt;
+    size_t na = ba->n, nb = bb->n, h = m->h, L = m->L;
+    pb_buf *sa = NULL, *sb = NULL, *g1 = NULL, *g2 = NULL;
+    pb_status st;
+    if ((st = alloc(m, na * h * L, &sa)) || (ba != bb && (st = alloc(m, nb * h * L, &sb))) ||
+        (st = alloc(m, na * nb, &g1)) || (st = alloc(m, na * nb, &g2)))
+        goto out;
+    if (ba == bb)
+        sb = sa;
+    if ((st = ntk_signals(m, w, ba, sa)) || (ba != bb && (st = ntk_signals(m, w, bb, sb))))
+        goto out;
+    /* Output layer: df/dW_L = A_{L-1} / h, so its term is A A'^T / h^2. */
+    size_t last_a = (L - 1) * na * h, last_b = (L - 1) * nb * h;
+    if ((st = vt->gemm(m->be, PB_NO_TRANS, PB_TRANS, na, nb, h, 1.0 / ((double)h * (double)h),
+                       ba->a, last_a, h, bb->a, last_b, h, 0.0, theta, 0, nb)))
+        goto out;
+    /* Hidden layer i: (dZ_i dZ_i'^T) .* (in_i in_i'^T) / fan_in_i. */
+    for (size_t i = 0; i < L; i++) {
+        size_t ia, ib;
+        const pb_buf *in_a = layer_input(m, ba, i, &ia);
+        const pb_buf *in_b = layer_input(m, bb, i, &ib);
+        size_t fi = m->fan_in[i];
+        if ((st = gram_product(m, na, nb, h, 1.0 / (double)fi, sa, i * na * h, sb, i * nb * h,
+                               in_a, ia, in_b, ib, fi, g1, g2, theta)))
+            goto out;
+    }
+out:
+    if (sb && sb != sa)
+        vt->buf_free(m->be, sb);
+    if (sa)
+        vt->buf_free(m->be, sa);
+    if (g1)
+        vt->buf_free(m->be, g1);
+    if (g2)
+        vt->buf_free(m->be, g2);
+    return st;
 }
 
 pb_status pb_model_ntk(const pb_model *m, const pb_buf *w, pb_batch *b, pb_buf *theta)
 {
-    const pb_backend_vtable *vt = m->vt;
-    size_t n = b->n, h = m->h;
-    ntk_ctx c = {theta, NULL, NULL};
-    pb_status st;
-    TRY(pb_model_forward(m, w, b));
-    if ((st = alloc(m, n * n, &c.g1)) != PB_OK)
-        return st;
-    if ((st = alloc(m, n * n, &c.g2)) != PB_OK) {
-        vt->buf_free(m->be, c.g1);
-        return st;
-    }
-    /* Output layer: df/dW_L = A_{L-1} / h. */
-    st = vt->gemm(m->be, PB_NO_TRANS, PB_TRANS, n, n, h, 1.0 / ((double)h * (double)h), b->a,
-                  (m->L - 1) * n * h, h, b->a, (m->L - 1) * n * h, h, 0.0, theta, 0, n);
-    /* Per-sample signal: df/dA_{L-1} = W_L / h for every sample. */
-    if (st == PB_OK)
-        st = vt->fill(m->be, b->go, 0, n, 1.0);
-    if (st == PB_OK)
-        st = vt->gemm(m->be, PB_NO_TRANS, PB_NO_TRANS, n, h, 1, 1.0 / (double)h, b->go, 0, 1, w,
-                      m->off[m->L], h, 0.0, b->da[0], 0, h);
-    if (st == PB_OK)
-        st = backprop_hidden(m, w, b, 0, ntk_visit, &c);
-    vt->buf_free(m->be, c.g1);
-    vt->buf_free(m->be, c.g2);
-    return st;
+    return pb_model_ntk_cross(m, w, b, b, theta);
 }

@@ -72,10 +72,15 @@ pb_status pb_model_loss_grad(const pb_model *m, const pb_buf *w, pb_batch *b,
                              const pb_loss *loss, pb_buf *grad, pb_loss_stats *stats);
 
 /* NTK Gram of the raw f over all parameters on the batch's points, at w:
- * theta (n x n buffer).  Per layer (backprop-signal Gram) .* (input Gram)
- * / fan_in; no per-sample Jacobian.  Uses b's scratch and two n x n
+ * theta (n x n buffer, overwritten).  Per layer (backprop-signal Gram) .*
+ * (input Gram) / fan_in; no per-sample Jacobian.  Uses b's scratch and
  * temporaries allocated here. */
 pb_status pb_model_ntk(const pb_model *m, const pb_buf *w, pb_batch *b, pb_buf *theta);
+
+/* Cross Gram between two point sets: theta (na x nb) = Theta(x_a, x_b).
+ * ba may equal bb. */
+pb_status pb_model_ntk_cross(const pb_model *m, const pb_buf *w, pb_batch *ba, pb_batch *bb,
+                             pb_buf *theta);
 
 /* Text of the backend's last error (for messages). */
 const char *pb_model_error(const pb_model *m);

@@ -93,18 +93,22 @@ void pb_row_write_header(FILE *f, const pb_row *r)
     fputc('\n', f);
 }
 
+void pb_cell_write(FILE *f, const pb_cell *c)
+{
+    switch (c->type) {
+    case PB_CELL_EMPTY: break;
+    case PB_CELL_STR: pb_csv_write_field(f, c->s); break;
+    case PB_CELL_INT: fprintf(f, "%" PRId64, c->i); break;
+    case PB_CELL_DBL: pb_csv_write_double(f, c->d); break;
+    }
+}
+
 void pb_row_write(FILE *f, const pb_row *r)
 {
     for (size_t i = 0; i < r->n; i++) {
-        const pb_cell *c = &r->cells[i];
         if (i)
             fputc(',', f);
-        switch (c->type) {
-        case PB_CELL_EMPTY: break;
-        case PB_CELL_STR: pb_csv_write_field(f, c->s); break;
-        case PB_CELL_INT: fprintf(f, "%" PRId64, c->i); break;
-        case PB_CELL_DBL: pb_csv_write_double(f, c->d); break;
-        }
+        pb_cell_write(f, &r->cells[i]);
     }
     fputc('\n', f);
 }

@@ -35,6 +35,8 @@ void pb_row_empty(pb_row *r, const char *name);
 const pb_cell *pb_row_get(const pb_row *r, const char *name);
 
 void pb_row_write_header(FILE *f, const pb_row *r);
+/* One cell's CSV text (no separator). */
+void pb_cell_write(FILE *f, const pb_cell *c);
 void pb_row_write(FILE *f, const pb_row *r);
 
 #endif

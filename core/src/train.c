@@ -235,7 +235,6 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
             "allocating the kernel set");
         DEV(vt->buf_alloc(be, c->ptk * c->ptk, &theta0), "allocating the NTK");
         DEV(vt->buf_alloc(be, c->ptk * c->ptk, &theta), "allocating the NTK");
-        DEV(vt->fill(be, theta0, 0, c->ptk * c->ptk, 0.0), "clearing the NTK");
         DEV(pb_model_ntk(&x.m, x.w0, &x.kernel, theta0), "NTK at w0");
         double n0 = 0;
         DEV(vt->dot(be, c->ptk * c->ptk, theta0, 0, theta0, 0, &n0), "NTK norm");
@@ -295,7 +294,6 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
     r->w0_norm = sqrt(w0n);
 
     if (theta) {
-        DEV(vt->fill(be, theta, 0, c->ptk * c->ptk, 0.0), "clearing the NTK");
         DEV(pb_model_ntk(&x.m, x.w, &x.kernel, theta), "final NTK");
         double d2 = 0;
         DEV(vt->dist2(be, c->ptk * c->ptk, theta, 0, theta0, 0, &d2), "NTK change");

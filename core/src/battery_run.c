@@ -1,0 +1,288 @@
+#include "battery_run.h"
+
+#include "build_info.h"
+#include "csv_table.h"
+#include "exp_ctx.h"
+#include "loader.h"
+#include "strutil.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void utc_now(char *out, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* mkdir -p; an existing folder is fine unless it already holds a run. */
+static int make_out_dir(const char *dir, char *err, size_t err_len)
+{
+    char path[2048];
+    pb_strcpy_trunc(path, sizeof path, dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+                snprintf(err, err_len, "cannot create %s: %s", path, strerror(errno));
+                return -1;
+            }
+            *p = '/';
+        }
+    if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, err_len, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char probe[2100];
+    snprintf(probe, sizeof probe, "%s/runs.csv", path);
+    if (access(probe, F_OK) == 0) {
+        snprintf(err, err_len, "%s already holds a run (runs.csv); choose a new --out folder", dir);
+        return -1;
+    }
+    return 0;
+}
+
+static void manifest_kv(FILE *f, const char *k, const char *v)
+{
+    pb_csv_write_field(f, k);
+    fputc(',', f);
+    pb_csv_write_field(f, v);
+    fputc('\n', f);
+}
+
+static int write_manifest(const pb_bat_runner *r, const char *start, const char *end,
+                          const char *status)
+{
+    char path[2100];
+    snprintf(path, sizeof path, "%s/manifest.csv", r->opt->out_dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    char buf[64], host[256] = "unknown";
+    gethostname(host, sizeof host - 1);
+    fputs("key,value\n", f);
+    snprintf(buf, sizeof buf, "%d", PB_SCHEMA_VERSION);
+    manifest_kv(f, "schema_version", buf);
+    manifest_kv(f, "battery", r->bat.name);
+    manifest_kv(f, "battery_path", r->bat.path);
+    manifest_kv(f, "battery_hash", r->bat.hash);
+    manifest_kv(f, "backend", r->have_session ? r->session.info.name : "");
+    manifest_kv(f, "dtype", r->have_session ? r->session.info.dtype : "");
+    snprintf(buf, sizeof buf, "%d", r->have_session ? r->session.info.threads : 0);
+    manifest_kv(f, "threads", buf);
+    manifest_kv(f, "features", r->have_session ? r->session.features : "");
+    snprintf(buf, sizeof buf, "%.17g", r->opt->scale);
+    manifest_kv(f, "scale", buf);
+    manifest_kv(f, "phasebench_version", PB_VERSION);
+    manifest_kv(f, "build_commit", PB_BUILD_COMMIT);
+    manifest_kv(f, "host", host);
+    manifest_kv(f, "start_time", start);
+    manifest_kv(f, "end_time", end);
+    snprintf(buf, sizeof buf, "%lld", (long long)r->sum->runs);
+    manifest_kv(f, "runs", buf);
+    snprintf(buf, sizeof buf, "%lld", (long long)r->sum->failed_runs);
+    manifest_kv(f, "failed_runs", buf);
+    manifest_kv(f, "status", status);
+    int bad = ferror(f);
+    return (fclose(f) != 0 || bad) ? -1 : 0;
+}
+
+/* Plan every experiment: loads its plugin, checks its keys, counts work. */
+typedef struct planned {
+    const pb_bat_section *sec;
+    const pb_plugin *plugin;
+    int64_t runs;
+    double gflop;
+} planned;
+
+static int plan_all(pb_bat_runner *r, pb_registry *exps, planned *pl, size_t *n_pl, char *err,
+                    size_t err_len)
+{
+    *n_pl = 0;
+    for (size_t i = 0; i < r->bat.n_sections; i++) {
+        const pb_bat_section *sec = &r->bat.sections[i];
+        if (sec->kind != PB_BAT_EXPERIMENT)
+            continue;
+        char why[1024];
+        const pb_plugin *p = pb_registry_find(exps, sec->name, why, sizeof why);
+        if (!p) {
+            snprintf(err, err_len, "%s:%d: [experiment %s]: %s", sec->path, sec->line, sec->name,
+                     why);
+            return -1;
+        }
+        pb_exp_ctx x;
+        pb_exp_ctx_init(&x, r, sec);
+        x.planning = 1;
+        int64_t runs = 0;
+        double gflop = 0;
+        int rc = p->exp->plan(&pb_exp_services, &x, &runs, &gflop);
+        if (rc != 0 || x.failed) {
+            snprintf(err, err_len, "[experiment %s]: %s", sec->name,
+                     x.failed ? x.error : "plan failed without a reason");
+            pb_exp_ctx_free(&x);
+            return -1;
+        }
+        if (pb_exp_check_unread(&x, why, sizeof why) != 0) {
+            snprintf(err, err_len, "%s", why);
+            pb_exp_ctx_free(&x);
+            return -1;
+        }
+        pb_exp_ctx_free(&x);
+        pl[*n_pl] = (planned){sec, p, runs, gflop};
+        (*n_pl)++;
+        r->runs_total += runs;
+    }
+    if (*n_pl == 0) {
+        snprintf(err, err_len, "%s: the battery has no [experiment NAME] section", r->bat.path);
+        return -1;
+    }
+    return 0;
+}
+
+/* The rows of derived tables worth a line in the closing summary. */
+static void print_claims(const char *out_dir)
+{
+    char path[2100], err[512];
+    snprintf(path, sizeof path, "%s/claims.csv", out_dir);
+    pb_csv_table t;
+    if (pb_csv_read(path, &t, err, sizeof err) != 0)
+        return;
+    int cc = pb_csv_col(&t, "claim"), cm = pb_csv_col(&t, "measured"),
+        ce = pb_csv_col(&t, "expected"), cv = pb_csv_col(&t, "verdict");
+    if (cc < 0 || cm < 0 || ce < 0 || cv < 0) {
+        pb_csv_table_free(&t);
+        return;
+    }
+    fprintf(stderr, "\n%-11s %-44s %-14s %s\n", "verdict", "claim", "measured", "expected");
+    for (size_t i = 0; i < t.nrows; i++)
+        fprintf(stderr, "%-11s %-44s %-14.6s %s\n", pb_csv_cell(&t, i, (size_t)cv),
+                pb_csv_cell(&t, i, (size_t)cc), pb_csv_cell(&t, i, (size_t)cm),
+                pb_csv_cell(&t, i, (size_t)ce));
+    pb_csv_table_free(&t);
+}
+
+int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size_t err_len)
+{
+    pb_bat_runner r;
+    memset(&r, 0, sizeof r);
+    memset(sum, 0, sizeof *sum);
+    r.opt = o;
+    r.sum = sum;
+    r.t_start = now_s();
+    pb_registry exps = {0};
+    exps.kind = &pb_experiment_kind;
+    planned pl[64];
+    size_t n_pl = 0;
+    int rc = 2;
+    char start[32];
+    utc_now(start, sizeof start);
+
+    if (pb_bat_read(o->battery_path, &r.bat, err, err_len) != 0)
+        goto out;
+    pb_registry_scan(&exps);
+    if (plan_all(&r, &exps, pl, &n_pl, err, err_len) != 0)
+        goto out;
+
+    if (o->dry_run) {
+        double total = 0;
+        printf("battery %s (%s, hash %s)\n%-12s %10s %14s\n", r.bat.name, r.bat.path, r.bat.hash,
+               "experiment", "runs<=", "GFLOP<=");
+        for (size_t i = 0; i < n_pl; i++) {
+            printf("%-12s %10lld %14.4g\n", pl[i].sec->name, (long long)pl[i].runs, pl[i].gflop);
+            total += pl[i].gflop;
+        }
+        printf("%-12s %10lld %14.4g\n", "total", (long long)r.runs_total, total);
+        printf("(upper bounds: adaptive searches stop early; at ~40 GFLOP/s one core of BLAS "
+               "needs about %.0f s)\n", total / 40.0);
+        rc = 0;
+        goto out;
+    }
+
+    if (pb_session_open(&r.session, o->backend, o->dtype, o->threads, o->device, err, err_len) != 0)
+        goto out;
+    r.have_session = 1;
+    if (make_out_dir(o->out_dir, err, err_len) != 0)
+        goto out;
+    char path[2100];
+    snprintf(path, sizeof path, "%s/runs.csv", o->out_dir);
+    if (pb_table_open(&r.runs, path) != 0) {
+        snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/claims.csv", o->out_dir);
+    if (pb_table_open(&r.claims, path) != 0) {
+        snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
+        goto out;
+    }
+    write_manifest(&r, start, "", "running");
+    if (!o->quiet)
+        fprintf(stderr, "phasebench run: battery %s on %s/%s, %lld runs at most, into %s\n",
+                r.bat.name, r.session.info.name, r.session.info.dtype, (long long)r.runs_total,
+                o->out_dir);
+
+    rc = 0;
+    for (size_t i = 0; i < n_pl; i++) {
+        pb_exp_ctx x;
+        pb_exp_ctx_init(&x, &r, pl[i].sec);
+        int erc = pl[i].plugin->exp->run(&pb_exp_services, &x);
+        if (erc != 0 || x.failed) {
+            const char *why = x.failed ? x.error : "the experiment failed without a reason";
+            fprintf(stderr, "phasebench run: experiment %s failed: %s\n", x.name, why);
+            char claim[128];
+            snprintf(claim, sizeof claim, "experiment_completed[%s]", x.name);
+            x.failed = 0;
+            pb_exp_services.claim(&x, claim, NAN, "completed", "", PB_VERDICT_FAIL, why);
+            sum->experiments_failed++;
+            rc = 1;
+        }
+        if (x.table.f && pb_table_close(&x.table) != 0) {
+            fprintf(stderr, "phasebench run: writing %s.csv failed\n", x.name);
+            rc = 1;
+        }
+        pb_exp_ctx_free(&x);
+    }
+    if (pb_table_close(&r.runs) != 0 || pb_table_close(&r.claims) != 0) {
+        snprintf(err, err_len, "writing the reports in %s failed", o->out_dir);
+        rc = 2;
+    }
+    char end[32];
+    utc_now(end, sizeof end);
+    write_manifest(&r, start, end, rc == 0 ? "complete" : "experiment failed");
+    if (!o->quiet) {
+        print_claims(o->out_dir);
+        fprintf(stderr,
+                "\nphasebench run: %lld runs (%lld failed) in %.1f s; claims: %d pass, %d fail, "
+                "%d not judged; reports in %s\n",
+                (long long)sum->runs, (long long)sum->failed_runs, now_s() - r.t_start,
+                sum->claims_pass, sum->claims_fail, sum->claims_not_judged, o->out_dir);
+    }
+out:
+    if (r.runs.f)
+        pb_table_close(&r.runs);
+    if (r.claims.f)
+        pb_table_close(&r.claims);
+    if (r.have_split)
+        pb_split_free(&r.split);
+    if (r.have_pool)
+        pb_pool_free(&r.pool);
+    if (r.have_session)
+        pb_session_close(&r.session);
+    pb_registry_free(&exps);
+    pb_bat_free(&r.bat);
+    return rc;
+}

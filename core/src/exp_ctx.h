@@ -1,0 +1,64 @@
+/* Internal: the state behind the experiment service table, shared by the
+ * battery driver (battery_run.c) and the services (exp_services.c). */
+#ifndef PB_EXP_CTX_H
+#define PB_EXP_CTX_H
+
+#include "phasebench/experiment.h"
+
+#include "battery_file.h"
+#include "battery_run.h"
+#include "data.h"
+#include "report.h"
+#include "report_table.h"
+#include "session.h"
+
+#include <stdint.h>
+
+/* What lives for the whole battery. */
+typedef struct pb_bat_runner {
+    const pb_run_options *opt;
+    pb_battery bat;
+    pb_session session;       /* not opened in a dry run */
+    int have_session;
+    pb_table runs, claims;
+    /* the last pool and split, reused while the key matches */
+    pb_pool pool;
+    char pool_key[512];
+    int have_pool;
+    pb_split split;
+    char split_key[640];
+    int have_split;
+    /* progress */
+    int64_t runs_total, runs_done, runs_failed;
+    double t_start;
+    pb_run_summary *sum;
+} pb_bat_runner;
+
+/* What lives for one experiment section. */
+struct pb_exp_ctx {
+    pb_bat_runner *run;
+    const pb_bat_section *sec;
+    const char *name;
+    int planning;             /* plan(): training is refused */
+    int failed;
+    char error[1024];
+    const char *accessed[256];/* keys read so far (for the unknown-key check) */
+    size_t n_accessed;
+    double *lists[64];        /* lists handed out, freed at the end */
+    size_t n_lists;
+    pb_table table;           /* <name>.csv */
+    pb_row row;               /* the row being filled */
+    double *test_out, *test_y;/* last run's test outputs */
+    double *km_out;
+};
+
+/* The service table (exp_services.c). */
+extern const pb_services pb_exp_services;
+
+void pb_exp_ctx_init(pb_exp_ctx *x, pb_bat_runner *run, const pb_bat_section *sec);
+void pb_exp_ctx_free(pb_exp_ctx *x);
+/* Keys of the section itself that nobody read: FILE:LINE message, or 0. */
+int pb_exp_check_unread(pb_exp_ctx *x, char *err, size_t err_len);
+void pb_exp_fail(pb_exp_ctx *x, const char *fmt, ...);
+
+#endif

@@ -1,0 +1,542 @@
+#include "exp_ctx.h"
+
+#include "activation.h"
+#include "kernel_machine.h"
+#include "strutil.h"
+#include "train.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void pb_exp_fail(pb_exp_ctx *x, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (!x->failed) /* the first error is the cause; keep it */
+        vsnprintf(x->error, sizeof x->error, fmt, ap);
+    va_end(ap);
+    x->failed = 1;
+}
+
+void pb_exp_ctx_init(pb_exp_ctx *x, pb_bat_runner *run, const pb_bat_section *sec)
+{
+    memset(x, 0, sizeof *x);
+    x->run = run;
+    x->sec = sec;
+    x->name = sec->name;
+    pb_row_init(&x->row);
+}
+
+void pb_exp_ctx_free(pb_exp_ctx *x)
+{
+    for (size_t i = 0; i < x->n_lists; i++)
+        free(x->lists[i]);
+    pb_row_free(&x->row);
+    free(x->test_out);
+    free(x->test_y);
+    free(x->km_out);
+    x->n_lists = 0;
+    x->test_out = x->test_y = x->km_out = NULL;
+}
+
+static void mark_read(pb_exp_ctx *x, const char *key)
+{
+    for (size_t i = 0; i < x->n_accessed; i++)
+        if (strcmp(x->accessed[i], key) == 0)
+            return;
+    const pb_bat_entry *e = pb_bat_get(x->sec, key);
+    if (e && x->n_accessed < sizeof x->accessed / sizeof *x->accessed)
+        x->accessed[x->n_accessed++] = e->key; /* lives as long as the battery */
+}
+
+int pb_exp_check_unread(pb_exp_ctx *x, char *err, size_t err_len)
+{
+    for (size_t i = 0; i < x->sec->n_entries; i++) {
+        const pb_bat_entry *e = &x->sec->entries[i];
+        size_t k = 0;
+        while (k < x->n_accessed && strcmp(x->accessed[k], e->key) != 0)
+            k++;
+        if (k == x->n_accessed) {
+            snprintf(err, err_len, "%s:%d: key '%s' is not used by experiment '%s' (a typo?)",
+                     e->path, e->line, e->key, x->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- keys */
+
+static int svc_get_string(pb_exp_ctx *x, const char *key, const char *def, const char **out)
+{
+    char err[512];
+    mark_read(x, key);
+    *out = def;
+    return pb_bat_get_string(x->sec, key, out, err, sizeof err) == PB_BAT_OK ? 0 : 1;
+}
+
+static int svc_get_double(pb_exp_ctx *x, const char *key, double def, double min, double max,
+                          double *out)
+{
+    char err[512];
+    mark_read(x, key);
+    *out = def;
+    int st = pb_bat_get_double(x->sec, key, min, max, out, err, sizeof err);
+    if (st == PB_BAT_ERROR) {
+        pb_exp_fail(x, "%s", err);
+        return -1;
+    }
+    return st == PB_BAT_OK ? 0 : 1;
+}
+
+static int svc_get_int(pb_exp_ctx *x, const char *key, int64_t def, int64_t min, int64_t max,
+                       int64_t *out)
+{
+    char err[512];
+    mark_read(x, key);
+    *out = def;
+    int st = pb_bat_get_int(x->sec, key, min, max, out, err, sizeof err);
+    if (st == PB_BAT_ERROR) {
+        pb_exp_fail(x, "%s", err);
+        return -1;
+    }
+    return st == PB_BAT_OK ? 0 : 1;
+}
+
+static int svc_get_list(pb_exp_ctx *x, const char *key, const double **out, size_t *n)
+{
+    char err[512];
+    mark_read(x, key);
+    *out = NULL;
+    *n = 0;
+    double *v = NULL;
+    int st = pb_bat_get_double_list(x->sec, key, &v, n, err, sizeof err);
+    if (st == PB_BAT_ERROR) {
+        pb_exp_fail(x, "%s", err);
+        return -1;
+    }
+    if (st == PB_BAT_MISSING)
+        return 1;
+    if (x->n_lists == sizeof x->lists / sizeof *x->lists) {
+        free(v);
+        pb_exp_fail(x, "experiment '%s' asked for too many lists", x->name);
+        return -1;
+    }
+    x->lists[x->n_lists++] = v;
+    *out = v;
+    return 0;
+}
+
+static void svc_error(pb_exp_ctx *x, const char *message)
+{
+    pb_exp_fail(x, "%s", message);
+}
+
+static void svc_log(pb_exp_ctx *x, const char *message)
+{
+    if (!x->run->opt->quiet)
+        fprintf(stderr, "[%s] %s\n", x->name, message);
+}
+
+/* ------------------------------------------------------------ training */
+
+/* Training keys a section (or [defaults]) may set; the ones a plugin varies
+ * are read by it as lists and skipped here when they hold several values. */
+static const char *const size_keys[] = {"d", "ptr", "pte", "ptk", "L", "h"};
+
+static int spec_number(pb_exp_ctx *x, const char *key, double min, double max, double *out)
+{
+    char err[512];
+    double *v = NULL;
+    size_t n = 0;
+    mark_read(x, key);
+    int st = pb_bat_get_double_list(x->sec, key, &v, &n, err, sizeof err);
+    if (st == PB_BAT_ERROR) {
+        pb_exp_fail(x, "%s", err);
+        return -1;
+    }
+    if (st == PB_BAT_OK && n == 1) {
+        if (!(v[0] >= min && v[0] <= max)) {
+            const pb_bat_entry *e = pb_bat_get(x->sec, key);
+            pb_exp_fail(x, "%s:%d: key '%s': %g is out of range [%g, %g]", e->path, e->line, key,
+                        v[0], min, max);
+            free(v);
+            return -1;
+        }
+        *out = v[0];
+    }
+    free(v);
+    return 0;
+}
+
+static void svc_run_defaults(pb_exp_ctx *x, pb_run_spec *s)
+{
+    pb_train_config c;
+    pb_train_config_default(&c);
+    memset(s, 0, sizeof *s);
+    s->struct_size = sizeof *s;
+    const char *str;
+    svc_get_string(x, "dataset", c.dataset, &str);
+    pb_strcpy_trunc(s->dataset, sizeof s->dataset, str);
+    svc_get_string(x, "act", pb_act_name(c.act), &str);
+    pb_strcpy_trunc(s->act, sizeof s->act, str);
+    svc_get_string(x, "loss", pb_loss_name(c.loss), &str);
+    pb_strcpy_trunc(s->loss, sizeof s->loss, str);
+
+    double v[6] = {(double)c.d, (double)c.ptr, (double)c.pte, (double)c.ptk, (double)c.L,
+                   (double)c.h};
+    for (size_t i = 0; i < 6; i++)
+        spec_number(x, size_keys[i], 0, 1e9, &v[i]);
+    s->d = (size_t)v[0];
+    s->ptr = (size_t)v[1];
+    s->pte = (size_t)v[2];
+    s->ptk = (size_t)v[3];
+    s->L = (size_t)v[4];
+    s->h = (size_t)v[5];
+    s->act_beta = c.act_beta;
+    s->alpha = c.alpha;
+    s->loss_beta = c.loss_beta;
+    s->loss_margin = c.loss_margin;
+    s->tau_over_h = c.tau_over_h;
+    s->tau_alpha_crit = c.tau_alpha_crit;
+    spec_number(x, "act_beta", 1e-6, 1e6, &s->act_beta);
+    spec_number(x, "alpha", 1e-300, 1e300, &s->alpha);
+    spec_number(x, "loss_beta", 1e-6, 1e6, &s->loss_beta);
+    spec_number(x, "loss_margin", 0, 1e6, &s->loss_margin);
+    spec_number(x, "tau_over_h", 0, 1e12, &s->tau_over_h);
+    spec_number(x, "tau_alpha_crit", 1e-300, 1e300, &s->tau_alpha_crit);
+    double seed_init = 0, seed_data = 0, steps = (double)c.max_steps, tmax = 0;
+    spec_number(x, "seed_init", 0, 9e15, &seed_init);
+    spec_number(x, "seed_data", 0, 9e15, &seed_data);
+    spec_number(x, "max_steps", 0, 9e15, &steps);
+    spec_number(x, "max_time", 0, INFINITY, &tmax);
+    s->seed_init = (uint64_t)seed_init;
+    s->seed_data = (uint64_t)seed_data;
+    s->max_steps = (int64_t)ceil(steps * x->run->opt->scale);
+    s->max_time = tmax * x->run->opt->scale;
+}
+
+/* pb_run_spec (public, strings) -> pb_train_config (internal, enums). */
+static int spec_to_config(const pb_run_spec *s, pb_train_config *c, char *err, size_t err_len)
+{
+    pb_train_config_default(c);
+    pb_strcpy_trunc(c->dataset, sizeof c->dataset, s->dataset);
+    if (pb_act_parse(s->act, &c->act) != 0) {
+        snprintf(err, err_len, "unknown activation '%s'", s->act);
+        return -1;
+    }
+    if (pb_loss_parse(s->loss, &c->loss) != 0) {
+        snprintf(err, err_len, "unknown loss '%s'", s->loss);
+        return -1;
+    }
+    c->d = s->d;
+    c->ptr = s->ptr;
+    c->pte = s->pte;
+    c->ptk = s->ptk;
+    c->L = s->L;
+    c->h = s->h;
+    c->act_beta = s->act_beta;
+    c->alpha = s->alpha;
+    c->loss_beta = s->loss_beta;
+    c->loss_margin = s->loss_margin;
+    c->tau_over_h = s->tau_over_h;
+    c->tau_alpha_crit = s->tau_alpha_crit;
+    c->seed_init = s->seed_init;
+    c->seed_data = s->seed_data;
+    c->max_steps = s->max_steps;
+    c->max_time = s->max_time;
+    c->compute_ntk = s->want_ntk;
+    c->keep_test_outputs = s->want_test_outputs;
+    return 0;
+}
+
+static int is_synthetic(const char *spec)
+{
+    return !strcmp(spec, "random") || !strcmp(spec, "stripe") || !strcmp(spec, "sphere");
+}
+
+/* The split of a config, loading the pool only when it changed. */
+static const pb_split *get_split(pb_bat_runner *r, const pb_train_config *c, char *err,
+                                 size_t err_len)
+{
+    size_t n = c->ptr + c->pte + c->ptk;
+    char pkey[512], skey[640];
+    if (is_synthetic(c->dataset))
+        snprintf(pkey, sizeof pkey, "%s|%zu|%zu|%llu", c->dataset, c->d, n,
+                 (unsigned long long)c->seed_data);
+    else
+        snprintf(pkey, sizeof pkey, "%s|%zu", c->dataset, c->d);
+    if (!r->have_pool || strcmp(pkey, r->pool_key) != 0) {
+        if (r->have_split)
+            pb_split_free(&r->split);
+        if (r->have_pool)
+            pb_pool_free(&r->pool);
+        r->have_split = r->have_pool = 0;
+        if (pb_pool_load(c->dataset, c->d, n, c->seed_data, &r->pool, err, err_len) != 0)
+            return NULL;
+        r->have_pool = 1;
+        pb_strcpy_trunc(r->pool_key, sizeof r->pool_key, pkey);
+    }
+    snprintf(skey, sizeof skey, "%s|%zu|%zu|%zu|%llu", pkey, c->ptr, c->pte, c->ptk,
+             (unsigned long long)c->seed_data);
+    if (!r->have_split || strcmp(skey, r->split_key) != 0) {
+        if (r->have_split)
+            pb_split_free(&r->split);
+        r->have_split = 0;
+        if (pb_split_make(&r->pool, c->ptr, c->pte, c->ptk, c->seed_data, &r->split, err,
+                          err_len) != 0)
+            return NULL;
+        r->have_split = 1;
+        pb_strcpy_trunc(r->split_key, sizeof r->split_key, skey);
+    }
+    return &r->split;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void progress(pb_exp_ctx *x, const char *what, const pb_run_spec *s)
+{
+    pb_bat_runner *r = x->run;
+    if (r->opt->quiet)
+        return;
+    double el = now_s() - r->t_start;
+    double eta = r->runs_done > 0 && r->runs_total > r->runs_done
+                     ? el / (double)r->runs_done * (double)(r->runs_total - r->runs_done)
+                     : 0.0;
+    fprintf(stderr, "[%lld/%lld] %s %s h=%zu alpha=%g seed=%llu | %.0fs elapsed, ETA <= %.0fs%s\n",
+            (long long)r->runs_done, (long long)r->runs_total, x->name, what, s->h, s->alpha,
+            (unsigned long long)s->seed_init, el, eta, r->runs_failed ? " (some runs failed)" : "");
+}
+
+static int copy_outputs(double **dst, const double *src, size_t n, double scale)
+{
+    free(*dst);
+    *dst = malloc((n ? n : 1) * sizeof **dst);
+    if (!*dst)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        (*dst)[i] = scale * src[i];
+    return 0;
+}
+
+static int svc_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_run_result *res)
+{
+    pb_bat_runner *r = x->run;
+    memset(res, 0, sizeof *res);
+    res->struct_size = sizeof *res;
+    res->ntk_r = NAN;
+    if (x->planning || !r->have_session) {
+        pb_exp_fail(x, "training requested during planning");
+        return -1;
+    }
+    progress(x, role, s);
+    pb_train_config c;
+    pb_train_result tr;
+    memset(&tr, 0, sizeof tr);
+    const pb_split *split = NULL;
+    char err[512] = "";
+    if (spec_to_config(s, &c, err, sizeof err) == 0)
+        split = get_split(r, &c, err, sizeof err);
+    if (split) {
+        c.d = split->train.d;
+        pb_train_run(&c, split, r->session.plugin->vt, r->session.be, &r->session.info, NULL, &tr);
+    } else {
+        snprintf(tr.error, sizeof tr.error, "%s", err);
+        tr.ok = 0;
+    }
+    pb_row row;
+    pb_row_init(&row);
+    pb_row_str(&row, "experiment", x->name);
+    pb_row_str(&row, "role", role);
+    pb_train_row(&c, &r->session.info, &tr, &row);
+    char werr[512];
+    int wrc = pb_table_write(&r->runs, &row, werr, sizeof werr);
+    pb_row_free(&row);
+    r->runs_done++;
+    r->sum->runs++;
+    if (wrc != 0) {
+        pb_exp_fail(x, "%s", werr);
+        pb_train_result_free(&tr);
+        return -1;
+    }
+
+    res->ok = tr.ok;
+    pb_strcpy_trunc(res->error, sizeof res->error, tr.error);
+    pb_strcpy_trunc(res->stop_reason, sizeof res->stop_reason,
+                    tr.ok ? pb_stop_name(tr.stop) : "error");
+    res->N = tr.n_params;
+    if (!tr.ok) {
+        r->runs_failed++;
+        r->sum->failed_runs++;
+        pb_train_result_free(&tr);
+        return 0;
+    }
+    res->steps = tr.flow.step;
+    res->t = tr.flow.t;
+    res->train_loss = tr.train.loss;
+    res->train_err = tr.train_err;
+    res->train_nd = tr.train.n_unsat;
+    res->train_min_margin = tr.train.min_margin;
+    res->test_err = tr.test_err;
+    res->test_loss = tr.test.loss;
+    res->w_norm = tr.w_norm;
+    res->dw_norm = tr.dw_norm;
+    res->dw_rel = tr.dw_norm / tr.w0_norm;
+    res->out_norm = tr.test_out_rms;
+    res->ntk_r = tr.ntk_r;
+    if (tr.test_out) {
+        if (copy_outputs(&x->test_out, tr.test_out, c.pte, c.alpha) != 0 ||
+            copy_outputs(&x->test_y, split->test.y, c.pte, 1.0) != 0) {
+            pb_exp_fail(x, "out of memory for test outputs");
+            pb_train_result_free(&tr);
+            return -1;
+        }
+        res->n_test = c.pte;
+        res->test_out = x->test_out;
+        res->test_y = x->test_y;
+    }
+    pb_train_result_free(&tr);
+    return 0;
+}
+
+static int svc_kernel_machine(pb_exp_ctx *x, const pb_run_spec *s, pb_km_result *res)
+{
+    pb_bat_runner *r = x->run;
+    memset(res, 0, sizeof *res);
+    res->struct_size = sizeof *res;
+    if (x->planning || !r->have_session) {
+        pb_exp_fail(x, "kernel machine requested during planning");
+        return -1;
+    }
+    progress(x, "kernel_machine", s);
+    pb_train_config c;
+    char err[512] = "";
+    const pb_split *split = NULL;
+    if (spec_to_config(s, &c, err, sizeof err) == 0)
+        split = get_split(r, &c, err, sizeof err);
+    r->runs_done++;
+    if (!split) {
+        pb_strcpy_trunc(res->error, sizeof res->error, err);
+        pb_strcpy_trunc(res->stop_reason, sizeof res->stop_reason, "error");
+        return 0;
+    }
+    pb_km_run km;
+    pb_kernel_machine_run(&c, split, r->session.plugin->vt, r->session.be, &km);
+    res->ok = km.ok;
+    pb_strcpy_trunc(res->error, sizeof res->error, km.error);
+    pb_strcpy_trunc(res->stop_reason, sizeof res->stop_reason,
+                    km.ok ? pb_stop_name(km.stop) : "error");
+    if (km.ok) {
+        res->steps = km.flow.step;
+        res->t = km.flow.t;
+        res->train_err = km.train_err;
+        res->train_nd = km.train_nd;
+        res->test_err = km.test_err;
+        if (copy_outputs(&x->km_out, km.test_out, split->test.n, 1.0) != 0) {
+            pb_km_run_free(&km);
+            pb_exp_fail(x, "out of memory for test outputs");
+            return -1;
+        }
+        res->n_test = split->test.n;
+        res->test_out = x->km_out;
+    }
+    pb_km_run_free(&km);
+    return 0;
+}
+
+/* -------------------------------------------------------------- tables */
+
+static void svc_cell_str(pb_exp_ctx *x, const char *col, const char *v)
+{
+    pb_row_str(&x->row, col, v);
+}
+static void svc_cell_int(pb_exp_ctx *x, const char *col, int64_t v)
+{
+    pb_row_int(&x->row, col, v);
+}
+static void svc_cell_dbl(pb_exp_ctx *x, const char *col, double v)
+{
+    pb_row_dbl(&x->row, col, v);
+}
+static void svc_cell_empty(pb_exp_ctx *x, const char *col)
+{
+    pb_row_empty(&x->row, col);
+}
+
+static int svc_row_end(pb_exp_ctx *x)
+{
+    char err[512];
+    int rc = 0;
+    if (!x->table.f) {
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s.csv", x->run->opt->out_dir, x->name);
+        if (pb_table_open(&x->table, path) != 0) {
+            pb_exp_fail(x, "cannot write %s", path);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && pb_table_write(&x->table, &x->row, err, sizeof err) != 0) {
+        pb_exp_fail(x, "%s", err);
+        rc = -1;
+    }
+    pb_row_free(&x->row);
+    pb_row_init(&x->row);
+    return rc;
+}
+
+static const char *verdict_name(pb_verdict v)
+{
+    return v == PB_VERDICT_PASS ? "pass" : v == PB_VERDICT_FAIL ? "fail" : "not-judged";
+}
+
+static int svc_claim(pb_exp_ctx *x, const char *claim, double measured, const char *expected,
+                     const char *tolerance, pb_verdict verdict, const char *detail)
+{
+    pb_run_summary *sum = x->run->sum;
+    pb_row row;
+    pb_row_init(&row);
+    pb_row_str(&row, "claim", claim);
+    pb_row_str(&row, "experiment", x->name);
+    if (isnan(measured))
+        pb_row_empty(&row, "measured");
+    else
+        pb_row_dbl(&row, "measured", measured);
+    pb_row_str(&row, "expected", expected);
+    pb_row_str(&row, "tolerance", tolerance);
+    pb_row_str(&row, "verdict", verdict_name(verdict));
+    pb_row_str(&row, "detail", detail ? detail : "");
+    char err[512];
+    int rc = pb_table_write(&x->run->claims, &row, err, sizeof err);
+    pb_row_free(&row);
+    if (rc != 0) {
+        pb_exp_fail(x, "%s", err);
+        return -1;
+    }
+    if (verdict == PB_VERDICT_PASS)
+        sum->claims_pass++;
+    else if (verdict == PB_VERDICT_FAIL)
+        sum->claims_fail++;
+    else
+        sum->claims_not_judged++;
+    return 0;
+}
+
+static double svc_scale(pb_exp_ctx *x)
+{
+    return x->run->opt->scale;
+}
+
+const pb_services pb_exp_services = {
+    sizeof(pb_services), svc_get_string, svc_get_double, svc_get_int, svc_get_list,
+    svc_error, svc_log, svc_run_defaults, svc_train, svc_kernel_machine, svc_cell_str,
+    svc_cell_int, svc_cell_dbl, svc_cell_empty, svc_row_end, svc_claim, svc_scale};
