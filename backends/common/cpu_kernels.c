@@ -1,0 +1,45 @@
+/* Instantiates cpu_kernels_body.h for double and for float. */
+#include "cpu_kernels.h"
+
+#include <math.h>
+#include <stdint.h>
+
+float pbk_to_float(double v)
+{
+    /* Half-way between FLT_MAX and 2^128: from here on round-to-nearest
+     * gives infinity (ties go to the even 2^128). */
+    const double overflow = 0x1.ffffffp127;
+    if (v >= overflow)
+        return INFINITY;
+    if (v <= -overflow)
+        return -INFINITY;
+    return (float)v;
+}
+
+#define PBK_T double
+#define PBK_NAME(x) x##_d
+#define PBK_PARAM(v) ((double)(v))
+#define PBK_EXP exp
+#define PBK_LOG1P log1p
+#define PBK_TANH tanh
+#include "cpu_kernels_body.h"
+#undef PBK_T
+#undef PBK_NAME
+#undef PBK_PARAM
+#undef PBK_EXP
+#undef PBK_LOG1P
+#undef PBK_TANH
+
+#define PBK_T float
+#define PBK_NAME(x) x##_f
+#define PBK_PARAM(v) pbk_to_float(v)
+#define PBK_EXP expf
+#define PBK_LOG1P log1pf
+#define PBK_TANH tanhf
+#include "cpu_kernels_body.h"
+#undef PBK_T
+#undef PBK_NAME
+#undef PBK_PARAM
+#undef PBK_EXP
+#undef PBK_LOG1P
+#undef PBK_TANH

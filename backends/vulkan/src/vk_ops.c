@@ -1,0 +1,255 @@
+/* Elementwise ops and GEMM: argument checks, push constants, dispatch.
+ * All of them only record work (see vk_stream.c); none waits. */
+#include "vk_internal.h"
+#include "vk_ops.h"
+
+#include <stdint.h>
+
+/* Rows and columns of the GEMM tile one workgroup computes (gemm.comp). */
+#define PB_VK_GEMM_TILE 64u
+
+/* Buffer sizes are capped at 4 GiB, so element counts and offsets that
+ * passed pb_vk_check_view fit in 32 bits. */
+static uint32_t u32(size_t v)
+{
+    return (uint32_t)v;
+}
+
+pb_status pb_vk_fill(pb_backend *be, pb_buf *x, size_t off, size_t n,
+                     double value)
+{
+    pb_status st = pb_vk_usable(be);
+    if (st == PB_OK)
+        st = pb_vk_check_view(be, x, off, n, "fill: x");
+    if (st != PB_OK || n == 0)
+        return st;
+    pb_vk_push p;
+    pb_vk_push_init(&p, be);
+    pb_vk_push_real(&p, value);
+    pb_vk_push_u32(&p, u32(n));
+    pb_vk_push_u32(&p, u32(off));
+    const pb_vk_binding b[] = {{x, 1}};
+    return pb_vk_dispatch(be, PB_VK_FILL, b, 1, &p, pb_vk_groups_1d(be, n), 1);
+}
+
+pb_status pb_vk_copy(pb_backend *be, pb_buf *dst, size_t doff,
+                     const pb_buf *src, size_t soff, size_t n)
+{
+    pb_status st = pb_vk_usable(be);
+    if (st == PB_OK)
+        st = pb_vk_check_view(be, dst, doff, n, "copy: dst");
+    if (st == PB_OK)
+        st = pb_vk_check_view(be, src, soff, n, "copy: src");
+    if (st != PB_OK || n == 0)
+        return st;
+    if (dst == src && doff != soff && doff < soff + n && soff < doff + n)
+        return pb_vk_fail(be, PB_ERR_INVALID,
+                          "copy: overlapping regions of one buffer");
+    if (dst == src && doff == soff)
+        return PB_OK;
+    pb_vk_push p;
+    pb_vk_push_init(&p, be);
+    pb_vk_push_u32(&p, u32(n));
+    pb_vk_push_u32(&p, u32(soff));
+    pb_vk_push_u32(&p, u32(doff));
+    const pb_vk_binding b[] = {{src, 0}, {dst, 1}};
+    return pb_vk_dispatch(be, PB_VK_COPY, b, 2, &p, pb_vk_groups_1d(be, n), 1);
+}
+
+pb_status pb_vk_axpby(pb_backend *be, size_t n, double a, const pb_buf *x,
+                      size_t xoff, double b, pb_buf *y, size_t yoff)
+{
+    pb_status st = pb_vk_usable(be);
+    if (st == PB_OK)
+        st = pb_vk_check_view(be, x, xoff, n, "axpby: x");
+    if (st == PB_OK)
+        st = pb_vk_check_view(be, y, yoff, n, "axpby: y");
+    if (st != PB_OK || n == 0)
+        return st;
+    pb_vk_push p;
+    pb_vk_push_init(&p, be);
+    pb_vk_push_real(&p, a);
+    pb_vk_push_real(&p, b);
+    pb_vk_push_u32(&p, u32(n));
+    pb_vk_push_u32(&p, u32(xoff));
+    pb_vk_push_u32(&p, u32(yoff));
+    pb_vk_push_u32(&p, b != 0.0);
+    const pb_vk_binding bind[] = {{x, 0}, {y, 1}};
+    return pb_vk_dispatch(be, PB_VK_AXPBY, bind, 2, &p, pb_vk_groups_1d(be, n),
+                          1);
+}
+
+pb_status pb_vk_mul(pb_backend *be, size_t n, double a, const pb_buf *x,
+                    size_t xoff, const pb_buf *y, size_t yoff, double b,
+                    pb_buf *out, size_t ooff)
+{
+    pb_status st = pb_vk_usable(be);
+    if (st == PB_OK)
+        st = pb_vk_check_view(be, x, xoff, n, "mul: x");
+    if (st == PB_OK)
+        st = pb_vk_check_view(be, y, yoff, n, "mul: y");
+    if (st == PB_OK)
+        st = pb_vk_check_view(be, out, ooff, n, "mul: out");
+    if (st != PB_OK || n == 0)
+        return st;
+    pb_vk_push p;
+    pb_vk_push_init(&p, be);
+    pb_vk_push_real(&p, a);
+    pb_vk_push_real(&p, b);
+    pb_vk_push_u32(&p, u32(n));
+    pb_vk_push_u32(&p, u32(xoff));
+    pb_vk_push_u32(&p, u32(yoff));
+    pb_vk_push_u32(&p, u32(ooff));
+    pb_vk_push_u32(&p, b != 0.0);
+    const pb_vk_binding bind[] = {{x, 0}, {y, 0}, {out, 1}};
+    return pb_vk_dispatch(be, PB_VK_MUL, bind, 3, &p, pb_vk_groups_1d(be, n),
+                          1);
+}
+
+static pb_status check_act(pb_backend *be, const pb_act *act, const char *op)
+{
+    if (!act)
+        return pb_vk_fail(be, PB_ERR_INVALID, "%s: NULL activation", op);
+    if ((unsigned)act->kind > (unsigned)PB_ACT_SOFTPLUS)
+        return pb_vk_fail(be, PB_ERR_INVALID, "%s: unknown activation %d", op,
+                          (int)act->kind);
+    if (act->beta == 0.0)
+        return pb_vk_fail(be, PB_ERR_INVALID,
+                          "%s: beta = 0 (sigma divides by beta)", op);
+    return PB_OK;
+}
+
+pb_status pb_vk_act_forward(pb_backend *be, const pb_act *act, size_t n,
+                            const pb_buf *z, size_t zoff, pb_buf *out,
+                            size_t ooff)
+{
+    pb_status st = pb_vk_usable(be);
+    if (st == PB_OK)
+        st = check_act(be, act, "act_forward");
+    if (st == PB_OK)
+        st = pb_vk_check_view(be, z, zoff, n, "act_forward: z");
+    if (st == PB_OK)
+        st = pb_vk_check_view(be, out, ooff, n, "act_forward: out");
+    if (st != PB_OK || n == 0)
+        return st;
+    pb_vk_push p;
+    pb_vk_push_init(&p, be);
+    pb_vk_push_real(&p, act->beta);
+    pb_vk_push_real(&p, act->c);
+    pb_vk_push_u32(&p, u32(n));
+    pb_vk_push_u32(&p, u32(zoff));
+    pb_vk_push_u32(&p, u32(ooff));
+    pb_vk_push_u32(&p, (uint32_t)act->kind);
+    const pb_vk_binding bind[] = {{z, 0}, {out, 1}};
+    return pb_vk_dispatch(be, PB_VK_ACT_FORWARD, bind, 2, &p,
+                          pb_vk_groups_1d(be, n), 1);
+}
+
+pb_status pb_vk_act_backward(pb_backend *be, const pb_act *act, size_t n,
+                             const pb_buf *z, size_t zoff, const pb_buf *dout,
+                             size_t doff, pb_buf *dz, size_t dzoff)
+{
+    pb_status st = pb_vk_usable(be);
+    if (st == PB_OK)
+        st = check_act(be, act, "act_backward");
+    if (st == PB_OK)
+        st = pb_vk_check_view(be, z, zoff, n, "act_backward: z");
+    if (st == PB_OK)
+        st = pb_vk_check_view(be, dout, doff, n, "act_backward: dout");
+    if (st == PB_OK)
+        st = pb_vk_check_view(be, dz, dzoff, n, "act_backward: dz");
+    if (st != PB_OK || n == 0)
+        return st;
+    pb_vk_push p;
+    pb_vk_push_init(&p, be);
+    pb_vk_push_real(&p, act->beta);
+    pb_vk_push_real(&p, act->c);
+    pb_vk_push_u32(&p, u32(n));
+    pb_vk_push_u32(&p, u32(zoff));
+    pb_vk_push_u32(&p, u32(doff));
+    pb_vk_push_u32(&p, u32(dzoff));
+    pb_vk_push_u32(&p, (uint32_t)act->kind);
+    const pb_vk_binding bind[] = {{z, 0}, {dout, 0}, {dz, 1}};
+    return pb_vk_dispatch(be, PB_VK_ACT_BACKWARD, bind, 3, &p,
+                          pb_vk_groups_1d(be, n), 1);
+}
+
+/* A rows x cols row-major view at off with leading dimension ld must lie
+ * inside buf: off + (rows-1) ld + cols - 1 < buf->n, computed without
+ * overflow. */
+static pb_status check_matrix(pb_backend *be, const pb_buf *buf, size_t off,
+                              size_t rows, size_t cols, size_t ld,
+                              const char *name)
+{
+    if (!buf)
+        return pb_vk_fail(be, PB_ERR_INVALID, "gemm: %s is NULL", name);
+    if (rows == 0 || cols == 0)
+        return PB_OK;
+    if (ld < cols)
+        return pb_vk_fail(be, PB_ERR_INVALID,
+                          "gemm: ld%s = %zu is less than its %zu columns",
+                          name, ld, cols);
+    if (ld > UINT32_MAX)
+        return pb_vk_fail(be, PB_ERR_INVALID, "gemm: ld%s = %zu too large",
+                          name, ld);
+    size_t span;
+    if (rows - 1 > (SIZE_MAX - cols) / ld)
+        return pb_vk_fail(be, PB_ERR_INVALID, "gemm: %s view overflows", name);
+    span = (rows - 1) * ld + cols;
+    if (off > buf->n || span > buf->n - off)
+        return pb_vk_fail(be, PB_ERR_INVALID,
+                          "gemm: %s (%zu x %zu, ld %zu, offset %zu) exceeds "
+                          "its buffer of %zu elements",
+                          name, rows, cols, ld, off, buf->n);
+    return PB_OK;
+}
+
+pb_status pb_vk_gemm(pb_backend *be, pb_trans ta, pb_trans tb, size_t m,
+                     size_t n, size_t k, double alpha, const pb_buf *a,
+                     size_t aoff, size_t lda, const pb_buf *b, size_t boff,
+                     size_t ldb, double beta, pb_buf *c, size_t coff,
+                     size_t ldc)
+{
+    pb_status st = pb_vk_usable(be);
+    if (st != PB_OK)
+        return st;
+    if ((ta != PB_NO_TRANS && ta != PB_TRANS) ||
+        (tb != PB_NO_TRANS && tb != PB_TRANS))
+        return pb_vk_fail(be, PB_ERR_INVALID, "gemm: bad transpose flag");
+    int at = ta == PB_TRANS, bt = tb == PB_TRANS;
+    st = check_matrix(be, a, aoff, at ? k : m, at ? m : k, lda, "a");
+    if (st == PB_OK)
+        st = check_matrix(be, b, boff, bt ? n : k, bt ? k : n, ldb, "b");
+    if (st == PB_OK)
+        st = check_matrix(be, c, coff, m, n, ldc, "c");
+    if (st != PB_OK || m == 0 || n == 0)
+        return st;
+    size_t gx = (n + PB_VK_GEMM_TILE - 1) / PB_VK_GEMM_TILE;
+    size_t gy = (m + PB_VK_GEMM_TILE - 1) / PB_VK_GEMM_TILE;
+    if (gx > be->info.max_groups[0] || gy > be->info.max_groups[1])
+        return pb_vk_fail(be, PB_ERR_INVALID,
+                          "gemm: %zu x %zu exceeds the device's dispatch "
+                          "limit (%u x %u tiles of 64)",
+                          m, n, be->info.max_groups[1],
+                          be->info.max_groups[0]);
+    /* Member order of gemm.comp's Push block. */
+    pb_vk_push p;
+    pb_vk_push_init(&p, be);
+    pb_vk_push_real(&p, alpha);
+    pb_vk_push_real(&p, beta);
+    pb_vk_push_u32(&p, u32(m));
+    pb_vk_push_u32(&p, u32(n));
+    pb_vk_push_u32(&p, u32(k));
+    pb_vk_push_u32(&p, u32(lda));
+    pb_vk_push_u32(&p, u32(ldb));
+    pb_vk_push_u32(&p, u32(ldc));
+    pb_vk_push_u32(&p, u32(aoff));
+    pb_vk_push_u32(&p, u32(boff));
+    pb_vk_push_u32(&p, u32(coff));
+    pb_vk_push_u32(&p, (uint32_t)at);
+    pb_vk_push_u32(&p, (uint32_t)bt);
+    pb_vk_push_u32(&p, beta != 0.0);
+    const pb_vk_binding bind[] = {{a, 0}, {b, 0}, {c, 1}};
+    return pb_vk_dispatch(be, PB_VK_GEMM, bind, 3, &p, (uint32_t)gx,
+                          (uint32_t)gy);
+}
