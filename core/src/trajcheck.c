@@ -1,0 +1,195 @@
+#include "trajcheck.h"
+
+#include "activation.h"
+#include "csv_table.h"
+#include "flow.h"
+#include "model.h"
+#include "rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { TC_P = 48, TC_D = 6, TC_H = 16, TC_L = 2 };
+
+/* The outputs, t, dt and rejections at every step of one trajectory. */
+typedef struct trajectory {
+    int n, cap;
+    double *o;          /* n x TC_P */
+    double *t, *dt;
+    int64_t *rejected;
+    pb_model *m;
+    pb_batch *b;
+    pb_loss loss;
+} trajectory;
+
+static pb_status eval(void *ctx, const pb_buf *w, pb_buf *o, pb_buf *g, pb_loss_stats *st)
+{
+    trajectory *tr = ctx;
+    pb_status s = pb_model_loss_grad(tr->m, w, tr->b, &tr->loss, g, st);
+    if (s == PB_OK)
+        s = tr->m->vt->copy(tr->m->be, o, 0, tr->b->out, 0, TC_P);
+    /* never converge: the check wants K steps */
+    st->min_margin = -INFINITY;
+    return s;
+}
+
+static int record(void *ctx, const pb_flow_state *s)
+{
+    trajectory *tr = ctx;
+    if (s->step != tr->n || tr->n >= tr->cap)
+        return 0;
+    if (tr->m->vt->buf_download(tr->m->be, s->o, 0, tr->o + (size_t)tr->n * TC_P, TC_P) != PB_OK)
+        return -1;
+    tr->t[tr->n] = s->t;
+    tr->dt[tr->n] = s->dt;
+    tr->rejected[tr->n] = s->rejected;
+    tr->n++;
+    return 0;
+}
+
+static int run_one(const pb_backend_vtable *vt, pb_backend *be, int steps, uint64_t seed,
+                   trajectory *tr, char *err, size_t err_len)
+{
+    double x[TC_P * TC_D], y[TC_P], w0[TC_D * TC_H + TC_H * TC_H + TC_H];
+    pb_rng_normal_fill(seed, PB_STREAM_CHECK + 1, 0, x, TC_P * TC_D);
+    for (size_t i = 0; i < TC_P; i++)
+        y[i] = x[i * TC_D] * x[i * TC_D + 1] > 0 ? 1.0 : -1.0;
+    pb_model m;
+    pb_batch b;
+    pb_buf *w = NULL;
+    memset(&b, 0, sizeof b);
+    if (pb_model_init(&m, vt, be, TC_D, TC_H, TC_L, pb_act_make(PB_ACT_SWISH, 10.0), err,
+                      err_len) != 0)
+        return -1;
+    pb_model_init_weights(&m, seed, w0);
+    int rc = -1;
+    if (pb_batch_create(&m, TC_P, x, y, &b) != PB_OK || vt->buf_alloc(be, m.n_params, &w) != PB_OK ||
+        vt->buf_upload(be, w, 0, w0, m.n_params) != PB_OK || pb_model_forward(&m, w, &b) != PB_OK ||
+        vt->copy(be, b.f0, 0, b.out, 0, TC_P) != PB_OK) {
+        snprintf(err, err_len, "setting up the trajectory: %s", pb_model_error(&m));
+        goto out;
+    }
+    tr->m = &m;
+    tr->b = &b;
+    tr->loss = (pb_loss){PB_LOSS_SOFTHINGE, 1.0, 1.0, 20.0, 1.0 / TC_P};
+    pb_flow_params p;
+    pb_flow_params_default(&p);
+    p.max_steps = steps;
+    p.ckpt_step = 0; /* a checkpoint at every step */
+    pb_flow_problem pr = {vt, be, m.n_params, TC_P, eval, tr, record, tr};
+    pb_flow_state s;
+    if (pb_flow_run(&pr, &p, w, &s, err, err_len) == PB_STOP_ERROR)
+        goto out;
+    rc = 0;
+out:
+    if (w)
+        vt->buf_free(be, w);
+    if (b.x)
+        pb_batch_destroy(&m, &b);
+    return rc;
+}
+
+static int alloc_traj(trajectory *t, int cap)
+{
+    memset(t, 0, sizeof *t);
+    t->cap = cap;
+    t->o = calloc((size_t)cap * TC_P, sizeof *t->o);
+    t->t = calloc((size_t)cap, sizeof *t->t);
+    t->dt = calloc((size_t)cap, sizeof *t->dt);
+    t->rejected = calloc((size_t)cap, sizeof *t->rejected);
+    return t->o && t->t && t->dt && t->rejected ? 0 : -1;
+}
+
+static void free_traj(trajectory *t)
+{
+    free(t->o);
+    free(t->t);
+    free(t->dt);
+    free(t->rejected);
+}
+
+int pb_trajcheck_run(const pb_backend_vtable *ref_vt, pb_backend *ref_be,
+                     const pb_backend_vtable *dut_vt, pb_backend *dut_be, pb_dtype dut_dtype,
+                     const char *dut_name, int steps, uint64_t seed, FILE *table_out,
+                     FILE *csv_out, pb_trajcheck_summary *sum, char *err, size_t err_len)
+{
+    trajectory a, b;
+    memset(sum, 0, sizeof *sum);
+    int rc = -1;
+    if (alloc_traj(&a, steps + 1) != 0 || alloc_traj(&b, steps + 1) != 0) {
+        snprintf(err, err_len, "out of host memory");
+        goto out;
+    }
+    if (run_one(ref_vt, ref_be, steps, seed, &a, err, err_len) != 0 ||
+        run_one(dut_vt, dut_be, steps, seed, &b, err, err_len) != 0)
+        goto out;
+    const double base = dut_dtype == PB_F64 ? 1e-20 : 1e-7;
+    const char *dt_name = dut_dtype == PB_F64 ? "f64" : "f32";
+    int n = a.n < b.n ? a.n : b.n;
+    if (csv_out && ftell(csv_out) <= 0)
+        fprintf(csv_out, "schema_version,backend,dtype,seed,step,nmse,nmse_tol,t_ref,t_dut,dt_ref,"
+                         "dt_dut,rejected_ref,rejected_dut,status\n");
+    sum->worst_nmse = 0;
+    for (int k = 0; k < n; k++) {
+        double num = 0, den = 0;
+        for (int i = 0; i < TC_P; i++) {
+            double r = a.o[(size_t)k * TC_P + i], d = b.o[(size_t)k * TC_P + i];
+            num += (d - r) * (d - r);
+            den += r * r;
+        }
+        /* at step 0, o = 0 exactly on every backend */
+        double nmse = den > 0 ? num / den : num;
+        if (isnan(nmse))
+            nmse = INFINITY;
+        double tol = base * (1.0 + k);
+        int same_path = a.rejected[k] == b.rejected[k];
+        const char *status = nmse <= tol ? "pass" : "FAIL";
+        if (!same_path && dut_dtype == PB_F64)
+            status = "FAIL";
+        else if (!same_path)
+            status = "diverged-path";
+        if (strcmp(status, "FAIL") == 0) {
+            if (!sum->failed)
+                snprintf(sum->detail, sizeof sum->detail,
+                         "step %d: nmse %.3g > %.3g or rejections %lld vs %lld", k, nmse, tol,
+                         (long long)a.rejected[k], (long long)b.rejected[k]);
+            sum->failed++;
+        }
+        if (nmse > sum->worst_nmse) {
+            sum->worst_nmse = nmse;
+            sum->worst_step = k;
+        }
+        if (csv_out) {
+            fprintf(csv_out, "1,");
+            pb_csv_write_field(csv_out, dut_name);
+            fprintf(csv_out, ",%s,%llu,%d,", dt_name, (unsigned long long)seed, k);
+            double vals[] = {nmse, tol, a.t[k], b.t[k], a.dt[k], b.dt[k]};
+            for (size_t v = 0; v < 6; v++) {
+                pb_csv_write_double(csv_out, vals[v]);
+                fputc(',', csv_out);
+            }
+            fprintf(csv_out, "%lld,%lld,%s\n", (long long)a.rejected[k], (long long)b.rejected[k],
+                    status);
+        }
+        if (!same_path && dut_dtype != PB_F64)
+            break; /* the two flows now take different steps */
+        sum->steps_compared = k + 1;
+    }
+    if (n < steps + 1 && !sum->failed) {
+        snprintf(sum->detail, sizeof sum->detail, "only %d of %d steps recorded (%d ref, %d dut)", n,
+                 steps + 1, a.n, b.n);
+        sum->failed = 1;
+    }
+    if (table_out)
+        fprintf(table_out, "trajectory  %-10s %-4s %3d steps  worst nmse %.3g at step %d (tol %.3g "
+                           "there)  %s%s%s\n",
+                dut_name, dt_name, sum->steps_compared, sum->worst_nmse, sum->worst_step,
+                base * (1.0 + sum->worst_step), sum->failed ? "FAIL" : "pass",
+                sum->detail[0] ? ": " : "", sum->detail);
+    rc = 0;
+out:
+    free_traj(&a);
+    free_traj(&b);
+    return rc;
+}
