@@ -24,7 +24,7 @@ void main()
 {
     uint stride = gl_NumWorkGroups.x * PB_WG;
     for (uint i = gl_GlobalInvocationID.x; i < pc.n; i += stride) {
-        REAL t = pc.beta * z[pc.zoff + i];
-        dz[pc.dzoff + i] = dout[pc.doff + i] * (pc.c * pb_act_dg(pc.kind, t));
+        REAL g = pb_act_dg(pc.kind, pc.beta, z[pc.zoff + i]);
+        dz[pc.dzoff + i] = dout[pc.doff + i] * (pc.c * g);
     }
 }

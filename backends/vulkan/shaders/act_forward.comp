@@ -21,7 +21,7 @@ void main()
 {
     uint stride = gl_NumWorkGroups.x * PB_WG;
     for (uint i = gl_GlobalInvocationID.x; i < pc.n; i += stride) {
-        REAL t = pc.beta * z[pc.zoff + i];
-        o[pc.ooff + i] = pc.c * pb_act_g(pc.kind, t) / pc.beta;
+        o[pc.ooff + i] = pc.c * pb_act_g_over_beta(pc.kind, pc.beta,
+                                                    z[pc.zoff + i]);
     }
 }

@@ -31,6 +31,11 @@ bool pb_isnan(float x)
     return (floatBitsToUint(x) & 0x7fffffffu) > 0x7f800000u;
 }
 
+bool pb_isinf(float x)
+{
+    return (floatBitsToUint(x) & 0x7fffffffu) == 0x7f800000u;
+}
+
 float pb_nan_f() { return uintBitsToFloat(0x7fc00000u); }
 float pb_inf_f() { return uintBitsToFloat(0x7f800000u); }
 

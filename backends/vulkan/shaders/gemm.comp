@@ -32,6 +32,7 @@ layout(push_constant) uniform Push {
     uint aoff, boff, coff;
     uint trans_a, trans_b;
     uint read_c; // 0 when beta == 0: C is not read
+    uint use_ab; // 0 when alpha == 0 or k == 0: C = beta C, A and B unread
 } pc;
 
 shared REAL As[TK][TM + PAD]; // As[kk][i] = op(A)[row0 + i][k0 + kk]
@@ -50,7 +51,8 @@ void main()
         for (uint q = 0u; q < 4u; ++q)
             acc[r][q] = REAL(0);
 
-    for (uint k0 = 0u; k0 < pc.k; k0 += TK) {
+    uint k_end = pc.use_ab != 0u ? pc.k : 0u;
+    for (uint k0 = 0u; k0 < k_end; k0 += TK) {
         // Each tile has 1024 elements, 4 per invocation.  Neighbouring
         // invocations take neighbouring addresses of the stored matrix, so
         // the index split depends on the transpose flag.
@@ -102,9 +104,11 @@ void main()
             if (j >= pc.n)
                 continue;
             uint ci = pc.coff + i * pc.ldc + j;
-            REAL v = pc.alpha * acc[r][q];
+            REAL v = REAL(0);
+            if (pc.use_ab != 0u)
+                v = pc.alpha * acc[r][q];
             if (pc.read_c != 0u)
-                v += pc.beta * c[ci];
+                v = pc.use_ab != 0u ? v + pc.beta * c[ci] : pc.beta * c[ci];
             c[ci] = v;
         }
     }

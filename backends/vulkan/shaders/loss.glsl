@@ -2,8 +2,9 @@
 // pb_vk_read_loss_stats() in vk_reduce.c: three ACC then four uint.
 struct LossPart {
     ACC loss;  // sum of per-sample losses (scale applied on the host)
-    ACC mn;    // min margin over non-NaN samples, +inf if none
-    ACC mx;    // max margin over non-NaN samples, -inf if none
+    ACC mn;    // min margin over non-NaN margins, +inf if none
+    ACC mx;    // max margin over non-NaN margins, -inf if none (the host
+               // turns mn > mx into NaN, as the reference reports it)
     uint unsat;
     uint err;
     uint nans;

@@ -4,9 +4,11 @@
 #include "math.glsl"
 #include "loss.glsl"
 
-// Stage 1 of the loss op: per sample, margin m = alpha y o, z = margin - m,
-// l = phi(z) / alpha and grad = scale dl/do = -scale y phi'(z); the
-// statistics fold like reduce_partial (fixed order, one part per workgroup).
+// Stage 1 of the loss op.  Per sample, in the reference backend's order:
+// yo = y o, margin m = alpha yo, z = margin - m, l = phi(z) / alpha and
+// grad = scale (-y phi'(z)).  A NaN output makes phi NaN (the hinges do not
+// clip it to 0).  The statistics fold like reduce_partial (fixed order, one
+// part per workgroup); min/max and the counts skip NaN as C comparisons do.
 // Kind codes match pb_loss_kind: 0 soft hinge, 1 hinge, 2 quadratic hinge.
 layout(local_size_x = PB_WG) in;
 layout(std430, set = 0, binding = 0) readonly buffer O { REAL o[]; };
@@ -36,37 +38,36 @@ void main()
     for (uint i = gl_GlobalInvocationID.x; i < pc.n; i += stride) {
         REAL oi = o[pc.ooff + i];
         REAL yi = y[pc.yoff + i];
-        REAL m = pc.alpha * yi * oi;
+        REAL yo = yi * oi;
+        REAL m = pc.alpha * yo;
         REAL z = pc.margin - m;
         REAL phi, dphi;
         if (pc.kind == 0u) {
             REAL bz = pc.beta * z;
-            phi = pb_softplus(bz) / pc.beta;
+            phi = pb_pos_over_beta(bz, z) + pb_softplus_tail(bz) / pc.beta;
             dphi = pb_sigmoid(bz);
+        } else if (pc.kind == 1u) {
+            phi = pb_pos_over_beta(z, z);
+            dphi = pb_step(z);
         } else {
-            REAL zp = z > REAL(0) ? z : REAL(0);
-            if (pc.kind == 1u) {
-                phi = zp;
-                dphi = z > REAL(0) ? REAL(1) : REAL(0);
-            } else {
-                phi = zp * zp / REAL(2);
-                dphi = zp;
-            }
+            REAL p = pb_pos_over_beta(z, z);
+            phi = p * p / REAL(2);
+            dphi = p;
         }
         if (pc.write_grad != 0u)
-            grad[pc.goff + i] = -pc.scale * yi * dphi;
+            grad[pc.goff + i] = pc.scale * (-yi * dphi);
         v.loss += ACC(phi / pc.alpha);
-        if (pb_isnan(oi)) {
+        if (pb_isnan(oi))
             v.nans += 1u;
-        } else {
+        if (!pb_isnan(m)) {
             ACC ma = ACC(m);
             v.mn = ma < v.mn ? ma : v.mn;
             v.mx = ma > v.mx ? ma : v.mx;
             if (m < pc.margin)
                 v.unsat += 1u;
-            if (yi * oi <= REAL(0))
-                v.err += 1u;
         }
+        if (!pb_isnan(yo) && yo <= REAL(0))
+            v.err += 1u;
     }
     lane[l] = v;
     barrier();

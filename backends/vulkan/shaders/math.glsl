@@ -149,10 +149,29 @@ REAL pb_sigmoid(REAL t)
     return e / (REAL(1) + e);
 }
 
-// log(1 + e^t) = max(t, 0) + log1p(e^-|t|)
-REAL pb_softplus(REAL t)
+// log1p(e^-|x|): the part of softplus(x) = max(x, 0) + log1p(e^-|x|) that
+// is never large.
+REAL pb_softplus_tail(REAL x)
 {
-    return max(t, REAL(0)) + pb_log1p(pb_exp(-abs(t)));
+    return pb_log1p(pb_exp(-abs(x)));
+}
+
+// With x = beta t: t when x > 0, 0 when x <= 0, NaN when x is NaN; that is
+// max(x, 0) / beta without the division (exact, and no overflow when x is
+// infinite).  The same form as the reference backend's.
+REAL pb_pos_over_beta(REAL x, REAL t)
+{
+    if (pb_isnan(x))
+        return x;
+    return x > REAL(0) ? t : REAL(0);
+}
+
+// Unit step: 1 for x > 0, 0 for x <= 0, NaN for NaN.
+REAL pb_step(REAL x)
+{
+    if (pb_isnan(x))
+        return x;
+    return x > REAL(0) ? REAL(1) : REAL(0);
 }
 
 REAL pb_tanh(REAL t)

@@ -302,7 +302,7 @@ static pb_status create_device(pb_backend *be)
         if (avail && vk->vkEnumerateDeviceExtensionProperties(
                          be->phys, NULL, &n_avail, avail) == VK_SUCCESS &&
             pb_vk_has_extension(avail, n_avail,
-                          VK_KHR_PORTABILITY_SUBSET_EXTENSION_NAME))
+                                VK_KHR_PORTABILITY_SUBSET_EXTENSION_NAME))
             ext[n_ext++] = VK_KHR_PORTABILITY_SUBSET_EXTENSION_NAME;
         free(avail);
     }

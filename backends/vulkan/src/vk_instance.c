@@ -117,7 +117,7 @@ pb_status pb_vk_instance_create(pb_vk_api *vk, pb_backend *be,
     VkInstanceCreateFlags flags = 0;
     /* MoltenVK and other non-conformant drivers are listed only on request. */
     if (pb_vk_has_extension(ext, n_ext,
-                      VK_KHR_PORTABILITY_ENUMERATION_EXTENSION_NAME)) {
+                            VK_KHR_PORTABILITY_ENUMERATION_EXTENSION_NAME)) {
         enabled_ext[n_enabled++] =
             VK_KHR_PORTABILITY_ENUMERATION_EXTENSION_NAME;
         flags |= VK_INSTANCE_CREATE_ENUMERATE_PORTABILITY_BIT_KHR;
@@ -134,14 +134,14 @@ pb_status pb_vk_instance_create(pb_vk_api *vk, pb_backend *be,
             uint32_t n_lext = 0;
             VkExtensionProperties *lext =
                 instance_extensions(vk, PB_VK_VALIDATION_LAYER, &n_lext);
-            if (pb_vk_has_extension(lext, n_lext,
-                              VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME)) {
+            if (pb_vk_has_extension(
+                    lext, n_lext, VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME)) {
                 enabled_ext[n_enabled++] =
                     VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME;
                 sync_validation = 1;
             }
             if (pb_vk_has_extension(lext, n_lext,
-                              VK_EXT_DEBUG_UTILS_EXTENSION_NAME))
+                                    VK_EXT_DEBUG_UTILS_EXTENSION_NAME))
                 debug_utils = 1;
             free(lext);
         }

@@ -55,6 +55,7 @@ struct pb_buf {
     size_t n;           /* elements of the instance's dtype */
     VkDeviceSize bytes;
     pb_buf *prev, *next; /* the instance's live user buffers */
+    const pb_backend *owner;
 };
 
 typedef struct pb_vk_device_info {
@@ -182,9 +183,16 @@ pb_status pb_vk_buf_upload(pb_backend *be, pb_buf *dst, size_t off,
                            const double *src, size_t n);
 pb_status pb_vk_buf_download(pb_backend *be, const pb_buf *src, size_t off,
                              double *dst, size_t n);
-/* Checks that [off, off + n) lies in buf; name goes into the message. */
+/* Checks that buf belongs to be; name goes into the message. */
+pb_status pb_vk_check_buf(pb_backend *be, const pb_buf *buf, const char *name);
+/* ...and that [off, off + n) lies in it. */
 pb_status pb_vk_check_view(pb_backend *be, const pb_buf *buf, size_t off,
                            size_t n, const char *name);
+/* An output may be exactly an input's region or apart from it: a partial
+ * overlap would race between invocations. */
+pb_status pb_vk_check_alias(pb_backend *be, const pb_buf *in, size_t in_off,
+                            const pb_buf *out, size_t out_off, size_t n,
+                            const char *what);
 
 /* ---- kernels (vk_kernels.c) ---- */
 
@@ -234,7 +242,8 @@ uint32_t pb_vk_groups_1d(const pb_backend *be, size_t n);
 
 /* ---- host-facing guards (vk_plugin.c) ---- */
 
-/* PB_ERR_DEVICE once the device is lost. */
+/* Called first by every entry point: clears last_error; PB_ERR_DEVICE once
+ * the device is lost. */
 pb_status pb_vk_usable(pb_backend *be);
 
 #endif

@@ -201,11 +201,37 @@ void pb_vk_memory_destroy(pb_backend *be)
     be->staging = be->readback = be->parts = NULL;
 }
 
-pb_status pb_vk_check_view(pb_backend *be, const pb_buf *buf, size_t off,
-                           size_t n, const char *name)
+pb_status pb_vk_check_buf(pb_backend *be, const pb_buf *buf, const char *name)
 {
     if (!buf)
         return pb_vk_fail(be, PB_ERR_INVALID, "%s: NULL buffer", name);
+    /* A VkBuffer of another VkDevice would be undefined behaviour. */
+    if (buf->owner != be)
+        return pb_vk_fail(be, PB_ERR_INVALID,
+                          "%s: buffer of another backend instance", name);
+    return PB_OK;
+}
+
+pb_status pb_vk_check_alias(pb_backend *be, const pb_buf *in, size_t in_off,
+                            const pb_buf *out, size_t out_off, size_t n,
+                            const char *what)
+{
+    if (in != out || in_off == out_off || n == 0)
+        return PB_OK;
+    size_t gap = in_off > out_off ? in_off - out_off : out_off - in_off;
+    if (gap < n)
+        return pb_vk_fail(be, PB_ERR_INVALID,
+                          "%s partially overlap (offsets %zu and %zu, %zu "
+                          "elements)", what, in_off, out_off, n);
+    return PB_OK;
+}
+
+pb_status pb_vk_check_view(pb_backend *be, const pb_buf *buf, size_t off,
+                           size_t n, const char *name)
+{
+    pb_status st = pb_vk_check_buf(be, buf, name);
+    if (st != PB_OK)
+        return st;
     if (off > buf->n || n > buf->n - off)
         return pb_vk_fail(be, PB_ERR_INVALID,
                           "%s: elements [%zu, %zu + %zu) outside a buffer of "
@@ -235,6 +261,7 @@ pb_status pb_vk_buf_alloc(pb_backend *be, size_t n, pb_buf **out)
     if (st != PB_OK)
         return st;
     buf->n = n;
+    buf->owner = be;
     buf->next = be->live;
     if (be->live)
         be->live->prev = buf;
@@ -245,8 +272,8 @@ pb_status pb_vk_buf_alloc(pb_backend *be, size_t n, pb_buf **out)
 
 void pb_vk_buf_free(pb_backend *be, pb_buf *buf)
 {
-    if (!buf)
-        return;
+    if (!buf || buf->owner != be)
+        return; /* not ours: freeing it here would corrupt both instances */
     /* Recorded but unsubmitted work may still name this buffer. */
     if (be->stream.recording && pb_vk_flush(be) != PB_OK && be->device)
         be->vk.vkDeviceWaitIdle(be->device);

@@ -1,15 +1,19 @@
 /* Elementwise ops and GEMM: argument checks, push constants, dispatch.
- * All of them only record work (see vk_stream.c); none waits. */
+ * All of them only record work (see vk_stream.c); none waits.  Argument
+ * checks follow the reference backend's, so both refuse the same calls. */
 #include "vk_internal.h"
 #include "vk_ops.h"
 
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Rows and columns of the GEMM tile one workgroup computes (gemm.comp). */
 #define PB_VK_GEMM_TILE 64u
 
 /* Buffer sizes are capped at 4 GiB, so element counts and offsets that
- * passed pb_vk_check_view fit in 32 bits. */
+ * passed the view checks fit in 32 bits.  A leading dimension may not (one
+ * row, or an empty view), but then the kernel never multiplies by it. */
 static uint32_t u32(size_t v)
 {
     return (uint32_t)v;
@@ -42,11 +46,11 @@ pb_status pb_vk_copy(pb_backend *be, pb_buf *dst, size_t doff,
         st = pb_vk_check_view(be, src, soff, n, "copy: src");
     if (st != PB_OK || n == 0)
         return st;
-    if (dst == src && doff != soff && doff < soff + n && soff < doff + n)
+    if (dst == src && (doff > soff ? doff - soff : soff - doff) < n)
         return pb_vk_fail(be, PB_ERR_INVALID,
-                          "copy: overlapping regions of one buffer");
-    if (dst == src && doff == soff)
-        return PB_OK;
+                          "copy: dst [offset %zu] overlaps src [offset %zu] "
+                          "(%zu elements) in the same buffer",
+                          doff, soff, n);
     pb_vk_push p;
     pb_vk_push_init(&p, be);
     pb_vk_push_u32(&p, u32(n));
@@ -64,6 +68,8 @@ pb_status pb_vk_axpby(pb_backend *be, size_t n, double a, const pb_buf *x,
         st = pb_vk_check_view(be, x, xoff, n, "axpby: x");
     if (st == PB_OK)
         st = pb_vk_check_view(be, y, yoff, n, "axpby: y");
+    if (st == PB_OK)
+        st = pb_vk_check_alias(be, x, xoff, y, yoff, n, "axpby: x and y");
     if (st != PB_OK || n == 0)
         return st;
     pb_vk_push p;
@@ -90,6 +96,10 @@ pb_status pb_vk_mul(pb_backend *be, size_t n, double a, const pb_buf *x,
         st = pb_vk_check_view(be, y, yoff, n, "mul: y");
     if (st == PB_OK)
         st = pb_vk_check_view(be, out, ooff, n, "mul: out");
+    if (st == PB_OK)
+        st = pb_vk_check_alias(be, x, xoff, out, ooff, n, "mul: x and out");
+    if (st == PB_OK)
+        st = pb_vk_check_alias(be, y, yoff, out, ooff, n, "mul: y and out");
     if (st != PB_OK || n == 0)
         return st;
     pb_vk_push p;
@@ -113,9 +123,13 @@ static pb_status check_act(pb_backend *be, const pb_act *act, const char *op)
     if ((unsigned)act->kind > (unsigned)PB_ACT_SOFTPLUS)
         return pb_vk_fail(be, PB_ERR_INVALID, "%s: unknown activation %d", op,
                           (int)act->kind);
-    if (act->beta == 0.0)
+    if (!isfinite(act->beta) || act->beta == 0.0)
         return pb_vk_fail(be, PB_ERR_INVALID,
-                          "%s: beta = 0 (sigma divides by beta)", op);
+                          "%s: act beta %g must be finite and non-zero", op,
+                          act->beta);
+    if (!isfinite(act->c))
+        return pb_vk_fail(be, PB_ERR_INVALID, "%s: act c %g must be finite",
+                          op, act->c);
     return PB_OK;
 }
 
@@ -130,6 +144,9 @@ pb_status pb_vk_act_forward(pb_backend *be, const pb_act *act, size_t n,
         st = pb_vk_check_view(be, z, zoff, n, "act_forward: z");
     if (st == PB_OK)
         st = pb_vk_check_view(be, out, ooff, n, "act_forward: out");
+    if (st == PB_OK)
+        st = pb_vk_check_alias(be, z, zoff, out, ooff, n,
+                               "act_forward: z and out");
     if (st != PB_OK || n == 0)
         return st;
     pb_vk_push p;
@@ -158,6 +175,12 @@ pb_status pb_vk_act_backward(pb_backend *be, const pb_act *act, size_t n,
         st = pb_vk_check_view(be, dout, doff, n, "act_backward: dout");
     if (st == PB_OK)
         st = pb_vk_check_view(be, dz, dzoff, n, "act_backward: dz");
+    if (st == PB_OK)
+        st = pb_vk_check_alias(be, z, zoff, dz, dzoff, n,
+                               "act_backward: z and dz");
+    if (st == PB_OK)
+        st = pb_vk_check_alias(be, dout, doff, dz, dzoff, n,
+                               "act_backward: dout and dz");
     if (st != PB_OK || n == 0)
         return st;
     pb_vk_push p;
@@ -175,28 +198,30 @@ pb_status pb_vk_act_backward(pb_backend *be, const pb_act *act, size_t n,
 }
 
 /* A rows x cols row-major view at off with leading dimension ld must lie
- * inside buf: off + (rows-1) ld + cols - 1 < buf->n, computed without
- * overflow. */
+ * inside buf: off + (rows-1) ld + cols <= buf->n, computed without
+ * overflow.  ld < cols is refused even for an empty view, as the reference
+ * backend does. */
 static pb_status check_matrix(pb_backend *be, const pb_buf *buf, size_t off,
                               size_t rows, size_t cols, size_t ld,
                               const char *name)
 {
-    if (!buf)
-        return pb_vk_fail(be, PB_ERR_INVALID, "gemm: %s is NULL", name);
-    if (rows == 0 || cols == 0)
-        return PB_OK;
+    char what[32];
+    snprintf(what, sizeof what, "gemm: %s", name);
+    pb_status st = pb_vk_check_buf(be, buf, what);
+    if (st != PB_OK)
+        return st;
     if (ld < cols)
         return pb_vk_fail(be, PB_ERR_INVALID,
                           "gemm: ld%s = %zu is less than its %zu columns",
                           name, ld, cols);
-    if (ld > UINT32_MAX)
-        return pb_vk_fail(be, PB_ERR_INVALID, "gemm: ld%s = %zu too large",
-                          name, ld);
-    size_t span;
-    if (rows - 1 > (SIZE_MAX - cols) / ld)
-        return pb_vk_fail(be, PB_ERR_INVALID, "gemm: %s view overflows", name);
-    span = (rows - 1) * ld + cols;
-    if (off > buf->n || span > buf->n - off)
+    if (off > buf->n)
+        return pb_vk_fail(be, PB_ERR_INVALID,
+                          "gemm: %s offset %zu exceeds its buffer of %zu "
+                          "elements", name, off, buf->n);
+    if (rows == 0 || cols == 0)
+        return PB_OK;
+    size_t room = buf->n - off;
+    if (cols > room || rows - 1 > (room - cols) / ld)
         return pb_vk_fail(be, PB_ERR_INVALID,
                           "gemm: %s (%zu x %zu, ld %zu, offset %zu) exceeds "
                           "its buffer of %zu elements",
@@ -249,6 +274,7 @@ pb_status pb_vk_gemm(pb_backend *be, pb_trans ta, pb_trans tb, size_t m,
     pb_vk_push_u32(&p, (uint32_t)at);
     pb_vk_push_u32(&p, (uint32_t)bt);
     pb_vk_push_u32(&p, beta != 0.0);
+    pb_vk_push_u32(&p, alpha != 0.0 && k != 0); /* else C = beta C */
     const pb_vk_binding bind[] = {{a, 0}, {b, 0}, {c, 1}};
     return pb_vk_dispatch(be, PB_VK_GEMM, bind, 3, &p, (uint32_t)gx,
                           (uint32_t)gy);

@@ -39,6 +39,7 @@ pb_status pb_vk_usable(pb_backend *be)
 {
     if (!be)
         return PB_ERR_INVALID;
+    be->err[0] = '\0'; /* last_error describes the latest call only */
     if (be->lost)
         return pb_vk_fail(be, PB_ERR_DEVICE,
                           "the Vulkan device was lost earlier; destroy and "

@@ -123,6 +123,10 @@ static void read_loss_part(const pb_backend *be, const unsigned char *p,
     stats->loss = scale * read_acc(be, p);
     stats->min_margin = read_acc(be, p + a);
     stats->max_margin = read_acc(be, p + 2 * a);
+    /* No defined margin leaves the identities +inf > -inf: the reference
+     * reports NaN then. */
+    if (stats->min_margin > stats->max_margin)
+        stats->min_margin = stats->max_margin = NAN;
     stats->n_unsat = counts[0];
     stats->n_err = counts[1];
     stats->n_nan = counts[2];
@@ -140,23 +144,34 @@ pb_status pb_vk_loss(pb_backend *be, const pb_loss *loss, size_t n,
         return pb_vk_fail(be, PB_ERR_INVALID, "loss: NULL %s",
                           loss ? "stats" : "loss parameters");
     if ((unsigned)loss->kind > (unsigned)PB_LOSS_QHINGE)
-        return pb_vk_fail(be, PB_ERR_INVALID, "loss: unknown kind %d",
+        return pb_vk_fail(be, PB_ERR_INVALID, "loss: unknown loss kind %d",
                           (int)loss->kind);
-    if (loss->alpha == 0.0)
+    if (!isfinite(loss->alpha) || loss->alpha == 0.0)
         return pb_vk_fail(be, PB_ERR_INVALID,
-                          "loss: alpha = 0 (the loss divides by alpha)");
-    if (loss->kind == PB_LOSS_SOFTHINGE && loss->beta == 0.0)
+                          "loss: alpha %g must be finite and non-zero",
+                          loss->alpha);
+    if (!isfinite(loss->margin) || !isfinite(loss->scale))
         return pb_vk_fail(be, PB_ERR_INVALID,
-                          "loss: soft hinge with beta = 0");
+                          "loss: margin %g and scale %g must be finite",
+                          loss->margin, loss->scale);
+    if (loss->kind == PB_LOSS_SOFTHINGE &&
+        (!isfinite(loss->beta) || !(loss->beta > 0.0)))
+        return pb_vk_fail(be, PB_ERR_INVALID,
+                          "loss: soft hinge beta %g must be finite and > 0",
+                          loss->beta);
     st = pb_vk_check_view(be, o, ooff, n, "loss: o");
     if (st == PB_OK)
         st = pb_vk_check_view(be, y, yoff, n, "loss: y");
     if (st == PB_OK && grad)
         st = pb_vk_check_view(be, grad, goff, n, "loss: grad");
+    if (st == PB_OK && grad)
+        st = pb_vk_check_alias(be, o, ooff, grad, goff, n, "loss: o and grad");
+    if (st == PB_OK && grad)
+        st = pb_vk_check_alias(be, y, yoff, grad, goff, n, "loss: y and grad");
     if (st != PB_OK)
         return st;
     if (n == 0) {
-        *stats = (pb_loss_stats){0.0, INFINITY, -INFINITY, 0, 0, 0};
+        *stats = (pb_loss_stats){0.0, NAN, NAN, 0, 0, 0};
         return PB_OK;
     }
 
