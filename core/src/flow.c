@@ -38,6 +38,28 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* The stop rules of PAPER.md section 2.2, checked before every step. */
+static int should_stop(const pb_flow_state *s, const pb_flow_params *p, double gg, pb_stop *why)
+{
+    if (s->stats.n_nan > 0 || isnan(s->stats.loss) || isnan(gg))
+        *why = PB_STOP_NAN;
+    else if (s->stats.min_margin > p->stop_margin)
+        *why = PB_STOP_CONVERGED;
+    else if (gg == 0.0)
+        *why = PB_STOP_ZERO_GRAD;
+    else if (p->max_steps > 0 && s->step >= p->max_steps)
+        *why = PB_STOP_MAX_STEPS;
+    else if (p->max_time > 0 && s->t >= p->max_time)
+        *why = PB_STOP_MAX_TIME;
+    else if (p->max_wall > 0 && s->wall >= p->max_wall)
+        *why = PB_STOP_WALL;
+    else if (!(s->dt > 1e-300))
+        *why = PB_STOP_STALLED; /* dt underflowed: every step was rejected */
+    else
+        return 0;
+    return 1;
+}
+
 typedef struct flow_bufs {
     pb_buf *w, *g, *o, *v;          /* accepted state */
     pb_buf *w1, *g1, *o1, *v1;      /* tentative state */
@@ -99,6 +121,30 @@ static pb_status tentative_step(const pb_flow_problem *pr, const pb_flow_params 
     return vt->axpby(pr->be, n, -dt, b->g, 0, 1.0, b->w1, 0);
 }
 
+/* |g1|^2, |g - g1|^2 and max |o - o1|: one device round trip when the
+ * backend offers step_scalars (ABI 1.1), else three. */
+static pb_status step_scalars(const pb_flow_problem *pr, const flow_bufs *b, double *gg1,
+                              double *dist, double *dmax)
+{
+    const pb_backend_vtable *vt = pr->vt;
+    size_t n = pr->n_params;
+    if (PB_VT_HAS(vt, step_scalars)) {
+        double out[3];
+        pb_status st = vt->step_scalars(pr->be, n, b->g, 0, b->g1, 0, pr->n_out, b->o, 0, b->o1, 0,
+                                        out);
+        *gg1 = out[0];
+        *dist = out[1];
+        *dmax = out[2];
+        return st;
+    }
+    pb_status st = vt->dot(pr->be, n, b->g1, 0, b->g1, 0, gg1);
+    if (st == PB_OK)
+        st = vt->dist2(pr->be, n, b->g, 0, b->g1, 0, dist);
+    if (st == PB_OK)
+        st = vt->max_abs_diff(pr->be, pr->n_out, b->o, 0, b->o1, 0, dmax);
+    return st;
+}
+
 static pb_stop fail(const pb_flow_problem *pr, char *err, size_t err_len, const char *what)
 {
     const char *e = pr->vt->last_error(pr->be);
@@ -139,23 +185,7 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
         s->w = b.w;
         s->o = b.o;
         s->wall = now_s() - t_start;
-        if (s->stats.n_nan > 0 || isnan(s->stats.loss) || isnan(gg))
-            stop = PB_STOP_NAN;
-        else if (s->stats.min_margin > p->stop_margin)
-            stop = PB_STOP_CONVERGED;
-        else if (gg == 0.0)
-            stop = PB_STOP_ZERO_GRAD;
-        else if (p->max_steps > 0 && s->step >= p->max_steps)
-            stop = PB_STOP_MAX_STEPS;
-        else if (p->max_time > 0 && s->t >= p->max_time)
-            stop = PB_STOP_MAX_TIME;
-        else if (p->max_wall > 0 && s->wall >= p->max_wall)
-            stop = PB_STOP_WALL;
-        else if (!(s->dt > 1e-300))
-            stop = PB_STOP_STALLED;
-        else
-            stop = PB_STOP_ERROR; /* i.e. keep going */
-        if (stop != PB_STOP_ERROR)
+        if (should_stop(s, p, gg, &stop))
             break;
 
         int save = 0;
@@ -181,9 +211,7 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
             double gg1 = 0.0, dist = 0.0, dmax = 0.0;
             if (tentative_step(pr, p, &b, s->dt) != PB_OK ||
                 pr->eval(pr->ctx, b.w1, b.o1, b.g1, &st1) != PB_OK ||
-                vt->dot(pr->be, n, b.g1, 0, b.g1, 0, &gg1) != PB_OK ||
-                vt->dist2(pr->be, n, b.g, 0, b.g1, 0, &dist) != PB_OK ||
-                vt->max_abs_diff(pr->be, pr->n_out, b.o, 0, b.o1, 0, &dmax) != PB_OK) {
+                step_scalars(pr, &b, &gg1, &dist, &dmax) != PB_OK) {
                 stop = fail(pr, err, err_len, "evaluating a step");
                 goto done;
             }

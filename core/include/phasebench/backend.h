@@ -49,7 +49,7 @@ extern "C" {
 
 #define PB_BACKEND_ABI_MAGIC 0x70624241u /* "pbBA" */
 #define PB_BACKEND_ABI_MAJOR 1u
-#define PB_BACKEND_ABI_MINOR 0u
+#define PB_BACKEND_ABI_MINOR 1u
 
 #define PB_BACKEND_DESC_SYMBOL pb_backend_desc
 #define PB_BACKEND_ENTRY_SYMBOL pb_backend_entry
@@ -255,7 +255,20 @@ typedef struct pb_backend_vtable {
      * NULL for synchronous backends. */
     pb_status (*sync)(pb_backend *be);
 
-    /* ABI 1.1 and later append members here. */
+    /* ---- ABI 1.1 ---------------------------------------------------- */
+
+    /* The three scalars of the gradient-flow step control in one call, so a
+     * device answers them in one round trip:
+     *   out[0] = sum_i g1_i^2            (i < n)
+     *   out[1] = sum_i (g_i - g1_i)^2    (i < n)
+     *   out[2] = max_j |o_j - o1_j|      (j < m; NaN if any difference is NaN)
+     * each exactly as dot, dist2 and max_abs_diff compute it (same bits).
+     * Optional: when absent the core calls those three. */
+    pb_status (*step_scalars)(pb_backend *be, size_t n, const pb_buf *g, size_t goff,
+                              const pb_buf *g1, size_t g1off, size_t m, const pb_buf *o,
+                              size_t ooff, const pb_buf *o1, size_t o1off, double out[3]);
+
+    /* Later minor versions append members here. */
 } pb_backend_vtable;
 
 /* A vtable member is usable when the plugin's table covers it and it is set. */
