@@ -17,7 +17,9 @@ static const command commands[] = {
     {"backends", pb_cmd_backends, "list backend plugins, their state and capabilities"},
     {"train", pb_cmd_train, "train one net by gradient flow and print its CSV row"},
     {"run", pb_cmd_run, "run a battery of experiments and judge the paper's claims"},
+    {"check", pb_cmd_check, "check a backend against the reference, op by op and along a trajectory"},
     {"compare", pb_cmd_compare, "compare a run folder with a stored reference"},
+    {"bench", pb_cmd_bench, "time the flow step and the NTK per backend vs the GEMM roofline"},
 };
 
 static void usage(FILE *f)

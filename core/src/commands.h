@@ -9,5 +9,7 @@ int pb_cmd_backends(int argc, char **argv);
 int pb_cmd_train(int argc, char **argv);
 int pb_cmd_compare(int argc, char **argv);
 int pb_cmd_run(int argc, char **argv);
+int pb_cmd_check(int argc, char **argv);
+int pb_cmd_bench(int argc, char **argv);
 
 #endif

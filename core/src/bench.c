@@ -1,0 +1,1189 @@
+/* The step benchmark (see bench.h). */
+#include <cblas.h> /* first: openblas_config.h defines _GNU_SOURCE */
+
+#include "bench.h"
+
+#include "activation.h"
+#include "build_info.h"
+#include "loader.h"
+#include "report.h"
+#include "rng.h"
+#include "session.h"
+#include "strutil.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------------ */
+/* The GEMM lists: model.c, call by call.                                   */
+
+static size_t fan_in(const pb_bench_size *s, size_t i)
+{
+    return i == 0 ? s->d : s->h;
+}
+
+static void put(pb_bench_gemm *out, size_t *n, pb_trans ta, pb_trans tb, size_t m, size_t nn,
+                size_t k, double alpha, size_t lda, size_t ldb, size_t ldc)
+{
+    pb_bench_gemm g = {ta, tb, m, nn, k, alpha, lda, ldb, ldc};
+    out[(*n)++] = g;
+}
+
+/* pb_model_forward on n points: one GEMM per hidden layer (Z_i = In_i
+ * W_i^T / sqrt(fan_in)), then the output (n x 1). */
+static void forward_gemms(const pb_bench_size *s, size_t n, pb_bench_gemm *out, size_t *c)
+{
+    size_t h = s->h;
+    for (size_t i = 0; i < s->L; i++) {
+        size_t fi = fan_in(s, i);
+        put(out, c, PB_NO_TRANS, PB_TRANS, n, h, fi, 1.0 / sqrt((double)fi), fi, fi, h);
+    }
+    put(out, c, PB_NO_TRANS, PB_TRANS, n, 1, h, 1.0 / (double)h, h, h, 1);
+}
+
+/* Step GEMMs: pb_model_loss_grad = pb_model_outputs (forward) + loss op +
+ * pb_model_backward.  The backward pass issues, in order:
+ *   dW_L    = go^T A_{L-1} / h          (1 x h,  k = P)
+ *   dA_{L-1} = go W_L / h               (P x h,  k = 1)
+ *   for i = L-1 .. 0:
+ *     dW_i  = dZ_i^T In_i / sqrt(fan_in_i)   (h x fan_in_i, k = P)
+ *     i > 0: dA_{i-1} = dZ_i W_i / sqrt(h)   (P x h, k = h)
+ * so the GEMM flops of a step are exactly
+ *   forward  2 P h d + 2 (L-1) P h^2 + 2 P h
+ *   backward 2 P h + 2 P h + 2 P h d + 2 (L-1) P h^2 + 2 (L-1) P h^2
+ *   total    4 P d h + 6 (L-1) P h^2 + 6 P h
+ * (pb_bench_step_flops).  The activation, loss, update and reductions are
+ * O(P h) element-wise work and are not counted. */
+size_t pb_bench_step_gemms(const pb_bench_size *s, pb_bench_gemm *out)
+{
+    size_t c = 0, P = s->P, h = s->h;
+    forward_gemms(s, P, out, &c);
+    put(out, &c, PB_TRANS, PB_NO_TRANS, 1, h, P, 1.0 / (double)h, 1, h, h);
+    put(out, &c, PB_NO_TRANS, PB_NO_TRANS, P, h, 1, 1.0 / (double)h, 1, h, h);
+    for (size_t i = s->L; i-- > 0;) {
+        size_t fi = fan_in(s, i);
+        put(out, &c, PB_TRANS, PB_NO_TRANS, h, fi, P, 1.0 / sqrt((double)fi), h, fi, fi);
+        if (i > 0)
+            put(out, &c, PB_NO_TRANS, PB_NO_TRANS, P, h, h, 1.0 / sqrt((double)h), h, h, h);
+    }
+    return c;
+}
+
+/* NTK GEMMs: pb_model_ntk_cross with both sets equal (signals computed
+ * once): forward; the output signal dA_{L-1} = 1 W_L / h (k = 1); the
+ * back-propagation dA_{i-1} = dZ_i W_i / sqrt(h) for i = L-1 .. 1; the
+ * output-layer Gram A A^T / h^2; then per hidden layer the two Grams
+ * dZ_i dZ_i^T (k = h) and In_i In_i^T (k = fan_in_i).  Flops:
+ *   2 n h d + 4 (L-1) n h^2 + 4 n h + 2 n^2 d + 4 L n^2 h
+ * (pb_bench_ntk_flops); the element-wise products are not counted. */
+size_t pb_bench_ntk_gemms(const pb_bench_size *s, size_t n, pb_bench_gemm *out)
+{
+    size_t c = 0, h = s->h;
+    forward_gemms(s, n, out, &c);
+    put(out, &c, PB_NO_TRANS, PB_NO_TRANS, n, h, 1, 1.0 / (double)h, 1, h, h);
+    for (size_t i = s->L; i-- > 1;)
+        put(out, &c, PB_NO_TRANS, PB_NO_TRANS, n, h, h, 1.0 / sqrt((double)h), h, h, h);
+    put(out, &c, PB_NO_TRANS, PB_TRANS, n, n, h, 1.0 / ((double)h * (double)h), h, h, n);
+    for (size_t i = 0; i < s->L; i++) {
+        size_t fi = fan_in(s, i);
+        put(out, &c, PB_NO_TRANS, PB_TRANS, n, n, h, 1.0, h, h, n);
+        put(out, &c, PB_NO_TRANS, PB_TRANS, n, n, fi, 1.0, fi, fi, n);
+    }
+    return c;
+}
+
+double pb_bench_gemm_flops(const pb_bench_gemm *g, size_t count)
+{
+    double f = 0.0;
+    for (size_t i = 0; i < count; i++)
+        f += 2.0 * (double)g[i].m * (double)g[i].n * (double)g[i].k;
+    return f;
+}
+
+double pb_bench_step_flops(const pb_bench_size *s)
+{
+    double P = (double)s->P, d = (double)s->d, h = (double)s->h, L = (double)s->L;
+    return 4.0 * P * d * h + 6.0 * (L - 1.0) * P * h * h + 6.0 * P * h;
+}
+
+double pb_bench_ntk_flops(const pb_bench_size *s, size_t n_points)
+{
+    double n = (double)n_points, d = (double)s->d, h = (double)s->h, L = (double)s->L;
+    return 2.0 * n * h * d + 4.0 * (L - 1.0) * n * h * h + 4.0 * n * h + 2.0 * n * n * d +
+           4.0 * L * n * n * h;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Statistics                                                               */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void pb_bench_stats_of(const double *x, size_t n, pb_bench_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    s->n = n;
+    if (n == 0) {
+        s->median = s->min = s->max = s->mean = s->stddev = s->cv = NAN;
+        return;
+    }
+    double *v = malloc(n * sizeof *v);
+    if (!v) {
+        s->median = s->min = s->max = s->mean = s->stddev = s->cv = NAN;
+        return;
+    }
+    memcpy(v, x, n * sizeof *v);
+    qsort(v, n, sizeof *v, cmp_double);
+    s->min = v[0];
+    s->max = v[n - 1];
+    s->median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++)
+        sum += v[i];
+    s->mean = sum / (double)n;
+    double ss = 0.0; /* two-pass: deviations from the mean, no cancellation */
+    for (size_t i = 0; i < n; i++)
+        ss += (v[i] - s->mean) * (v[i] - s->mean);
+    s->stddev = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
+    s->cv = s->median > 0.0 ? s->stddev / s->median : NAN;
+    free(v);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Configuration and parsing                                                */
+
+void pb_bench_config_default(pb_bench_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->sizes[0] = (pb_bench_size){5000, 10, 512, 2};
+    c->sizes[1] = (pb_bench_size){1000, 10, 128, 2};
+    c->n_sizes = 2;
+    c->dtype = PB_F64;
+    c->threads = 1;
+    c->reps = 5;
+    c->warmup = 2;
+    c->ref_reps = 0;    /* same as reps */
+    c->ref_warmup = -1; /* same as warmup */
+    c->what = PB_BENCH_STEP | PB_BENCH_NTK | PB_BENCH_GEMM;
+    c->ntk_points = 1000;
+    c->seed = 1;
+    c->cv_warn = 0.1;
+}
+
+/* Next comma-separated item of *p into buf; 0 at the end. */
+static int next_item(const char **p, char *buf, size_t len, char *err, size_t err_len,
+                     const char *what)
+{
+    const char *s = *p;
+    if (!s || !*s)
+        return 0;
+    const char *e = strchr(s, ',');
+    size_t n = e ? (size_t)(e - s) : strlen(s);
+    if (n == 0 || n >= len) {
+        snprintf(err, err_len, "%s: %s item in '%s'", what, n ? "overlong" : "empty", s);
+        return -1;
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    *p = e ? e + 1 : s + n;
+    if (e && !e[1]) {
+        snprintf(err, err_len, "%s: trailing comma", what);
+        return -1;
+    }
+    return 1;
+}
+
+static int parse_size_t(const char *s, size_t *out)
+{
+    if (*s < '0' || *s > '9')
+        return -1;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || v == 0 || v > (unsigned long long)INT_MAX)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+int pb_bench_parse_sizes(const char *text, pb_bench_config *c, char *err, size_t err_len)
+{
+    const char *p = text;
+    char item[128];
+    int r;
+    c->n_sizes = 0;
+    while ((r = next_item(&p, item, sizeof item, err, err_len, "--sizes")) > 0) {
+        if (c->n_sizes == PB_BENCH_MAX_SIZES) {
+            snprintf(err, err_len, "--sizes: more than %d sizes", PB_BENCH_MAX_SIZES);
+            return -1;
+        }
+        size_t v[4];
+        char *f = item;
+        int k = 0;
+        for (; k < 4; k++) {
+            char *colon = strchr(f, ':');
+            if (colon)
+                *colon = '\0';
+            if ((colon == NULL) != (k == 3) || parse_size_t(f, &v[k]) != 0)
+                break;
+            f = colon ? colon + 1 : f;
+        }
+        if (k < 4) {
+            snprintf(err, err_len,
+                     "--sizes: expected P:d:h:L with positive integers, got item %zu of '%s'",
+                     c->n_sizes + 1, text);
+            return -1;
+        }
+        if (v[3] > PB_MAX_LAYERS) {
+            snprintf(err, err_len, "--sizes: L = %zu: at most %d hidden layers", v[3],
+                     PB_MAX_LAYERS);
+            return -1;
+        }
+        c->sizes[c->n_sizes++] = (pb_bench_size){v[0], v[1], v[2], v[3]};
+    }
+    if (r < 0)
+        return -1;
+    if (c->n_sizes == 0) {
+        snprintf(err, err_len, "--sizes: no size given");
+        return -1;
+    }
+    return 0;
+}
+
+int pb_bench_parse_backends(const char *text, pb_bench_config *c, char *err, size_t err_len)
+{
+    const char *p = text;
+    char item[64];
+    int r;
+    c->n_backends = 0;
+    while ((r = next_item(&p, item, sizeof item, err, err_len, "--backend")) > 0) {
+        if (c->n_backends == PB_BENCH_MAX_BACKENDS) {
+            snprintf(err, err_len, "--backend: more than %d backends", PB_BENCH_MAX_BACKENDS);
+            return -1;
+        }
+        for (size_t i = 0; i < c->n_backends; i++)
+            if (strcmp(c->backends[i], item) == 0) {
+                snprintf(err, err_len, "--backend: '%s' given twice", item);
+                return -1;
+            }
+        pb_strcpy_trunc(c->backends[c->n_backends++], sizeof c->backends[0], item);
+    }
+    return r < 0 ? -1 : 0;
+}
+
+int pb_bench_parse_what(const char *text, unsigned *what, char *err, size_t err_len)
+{
+    const char *p = text;
+    char item[32];
+    int r;
+    *what = 0;
+    while ((r = next_item(&p, item, sizeof item, err, err_len, "--what")) > 0) {
+        if (strcmp(item, "step") == 0)
+            *what |= PB_BENCH_STEP;
+        else if (strcmp(item, "ntk") == 0)
+            *what |= PB_BENCH_NTK;
+        else if (strcmp(item, "gemm") == 0)
+            *what |= PB_BENCH_GEMM;
+        else {
+            snprintf(err, err_len, "--what: expected step, ntk or gemm, got '%s'", item);
+            return -1;
+        }
+    }
+    if (r < 0)
+        return -1;
+    if (!*what) {
+        snprintf(err, err_len, "--what: nothing to measure");
+        return -1;
+    }
+    return 0;
+}
+
+const char *pb_bench_build_type(int *suspect)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    *suspect = 1;
+#if defined(__OPTIMIZE__)
+    return "optimized+asan";
+#else
+    return "debug+asan";
+#endif
+#elif !defined(__OPTIMIZE__)
+    *suspect = 1;
+    return "debug";
+#else
+    *suspect = 0;
+    return "optimized";
+#endif
+}
+
+/* ------------------------------------------------------------------------ */
+/* Machine context                                                          */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void utc_now(char *buf, size_t len)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        pb_strcpy_trunc(buf, len, "unknown");
+}
+
+static double load_avg(void)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    double v = NAN;
+    if (f) {
+        if (fscanf(f, "%lf", &v) != 1)
+            v = NAN;
+        fclose(f);
+    }
+    return v;
+}
+
+static void cpu_model(char *buf, size_t len)
+{
+    pb_strcpy_trunc(buf, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) != 0)
+            continue;
+        const char *v = strchr(line, ':');
+        if (!v)
+            break;
+        v++;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        pb_strcpy_trunc(buf, len, v);
+        size_t n = strlen(buf);
+        while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+            buf[--n] = '\0';
+        break;
+    }
+    fclose(f);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Timed jobs                                                               */
+
+typedef pb_status (*job_fn)(void *ctx);
+
+typedef struct job {
+    job_fn fn;
+    void *ctx;
+    double *samples; /* reps */
+} job;
+
+/* W warm-up runs, then R timed repetitions of a and (when given) b,
+ * alternating a, b, a, b, ... so that both see the same machine.
+ * Returns PB_OK or the first failure (*which = 0 for a, 1 for b). */
+static pb_status measure(job *a, job *b, int warmup, int reps, int *which)
+{
+    job *jobs[2] = {a, b};
+    int n_jobs = b ? 2 : 1;
+    for (int r = 0; r < warmup + reps; r++)
+        for (int j = 0; j < n_jobs; j++) {
+            double t0 = now_s();
+            pb_status st = jobs[j]->fn(jobs[j]->ctx);
+            double t1 = now_s();
+            if (st != PB_OK) {
+                *which = j;
+                return st;
+            }
+            if (r >= warmup)
+                jobs[j]->samples[r - warmup] = t1 - t0;
+        }
+    return PB_OK;
+}
+
+/* A GEMM list run on OpenBLAS directly, on host scratch matrices. */
+typedef struct gemm_seq {
+    const pb_bench_gemm *g;
+    size_t n;
+    pb_dtype dtype;
+    int threads;
+    void *a, *b, *c;
+} gemm_seq;
+
+static CBLAS_TRANSPOSE cblas_trans(pb_trans t)
+{
+    return t == PB_TRANS ? CblasTrans : CblasNoTrans;
+}
+
+static pb_status run_gemm_seq(void *vctx)
+{
+    const gemm_seq *q = vctx;
+    /* A backend may have changed the library-wide thread count. */
+    if (openblas_get_num_threads() != q->threads)
+        openblas_set_num_threads(q->threads);
+    for (size_t i = 0; i < q->n; i++) {
+        const pb_bench_gemm *g = &q->g[i];
+        if (q->dtype == PB_F32)
+            cblas_sgemm(CblasRowMajor, cblas_trans(g->ta), cblas_trans(g->tb), (blasint)g->m,
+                        (blasint)g->n, (blasint)g->k, (float)g->alpha, q->a, (blasint)g->lda,
+                        q->b, (blasint)g->ldb, 0.0f, q->c, (blasint)g->ldc);
+        else
+            cblas_dgemm(CblasRowMajor, cblas_trans(g->ta), cblas_trans(g->tb), (blasint)g->m,
+                        (blasint)g->n, (blasint)g->k, g->alpha, q->a, (blasint)g->lda, q->b,
+                        (blasint)g->ldb, 0.0, q->c, (blasint)g->ldc);
+    }
+    return PB_OK;
+}
+
+/* Scratch matrices big enough for every GEMM of the lists, filled with
+ * seeded values in (-1, 1) (no denormals, no NaN). */
+typedef struct scratch {
+    pb_dtype dtype;
+    void *a, *b, *c;
+} scratch;
+
+static void scratch_free(scratch *s)
+{
+    free(s->a);
+    free(s->b);
+    free(s->c);
+    memset(s, 0, sizeof *s);
+}
+
+static void *scratch_fill(size_t n, pb_dtype dtype, uint64_t seed, uint64_t stream)
+{
+    size_t el = dtype == PB_F32 ? sizeof(float) : sizeof(double);
+    void *p = malloc((n ? n : 1) * el);
+    if (!p)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        double v = 2.0 * pb_rng_uniform(seed, stream, i) - 1.0;
+        if (dtype == PB_F32)
+            ((float *)p)[i] = (float)v;
+        else
+            ((double *)p)[i] = v;
+    }
+    return p;
+}
+
+/* Returns -1 with a message when a size exceeds the 32-bit CBLAS
+ * interface or memory runs out. */
+static int scratch_make(scratch *s, const pb_bench_gemm *lists[], const size_t counts[],
+                        size_t n_lists, pb_dtype dtype, uint64_t seed, char *err, size_t err_len)
+{
+    size_t na = 0, nb = 0, nc = 0;
+    memset(s, 0, sizeof *s);
+    s->dtype = dtype;
+    for (size_t l = 0; l < n_lists; l++)
+        for (size_t i = 0; i < counts[l]; i++) {
+            const pb_bench_gemm *g = &lists[l][i];
+            size_t ea = (g->ta == PB_TRANS ? g->k : g->m) * g->lda;
+            size_t eb = (g->tb == PB_TRANS ? g->n : g->k) * g->ldb;
+            size_t ec = g->m * g->ldc;
+            if (g->m > INT_MAX || g->n > INT_MAX || g->k > INT_MAX || g->lda > INT_MAX ||
+                g->ldb > INT_MAX || g->ldc > INT_MAX) {
+                snprintf(err, err_len, "GEMM %zux%zux%zu exceeds the 32-bit CBLAS interface",
+                         g->m, g->n, g->k);
+                return -1;
+            }
+            na = ea > na ? ea : na;
+            nb = eb > nb ? eb : nb;
+            nc = ec > nc ? ec : nc;
+        }
+    s->a = scratch_fill(na, dtype, seed, PB_STREAM_CHECK + 10);
+    s->b = scratch_fill(nb, dtype, seed, PB_STREAM_CHECK + 11);
+    s->c = scratch_fill(nc, dtype, seed, PB_STREAM_CHECK + 12);
+    if (!s->a || !s->b || !s->c) {
+        scratch_free(s);
+        snprintf(err, err_len, "out of memory for the roofline's GEMM matrices");
+        return -1;
+    }
+    return 0;
+}
+
+/* One tentative gradient-flow step on a backend, as flow.c runs it. */
+typedef struct step_ctx {
+    const pb_model *m;
+    pb_batch *b;
+    pb_loss loss;
+    pb_buf *w, *g, *o;      /* accepted state */
+    pb_buf *w1, *g1, *o1;   /* tentative state */
+    double dt;
+    double gg1, dist, dmax; /* the step control's scalars, last run */
+} step_ctx;
+
+static pb_status backend_sync(const pb_model *m)
+{
+    return PB_VT_HAS(m->vt, sync) ? m->vt->sync(m->be) : PB_OK;
+}
+
+static pb_status run_step(void *vctx)
+{
+    step_ctx *x = vctx;
+    const pb_backend_vtable *vt = x->m->vt;
+    pb_backend *be = x->m->be;
+    size_t n = x->m->n_params, P = x->b->n;
+    pb_loss_stats st;
+    pb_status s;
+    if ((s = vt->copy(be, x->w1, 0, x->w, 0, n)) ||
+        (s = vt->axpby(be, n, -x->dt, x->g, 0, 1.0, x->w1, 0)) ||
+        (s = pb_model_loss_grad(x->m, x->w1, x->b, &x->loss, x->g1, &st)) ||
+        (s = vt->copy(be, x->o1, 0, x->b->out, 0, P)) ||
+        (s = vt->dot(be, n, x->g1, 0, x->g1, 0, &x->gg1)) ||
+        (s = vt->dist2(be, n, x->g, 0, x->g1, 0, &x->dist)) ||
+        (s = vt->max_abs_diff(be, P, x->o, 0, x->o1, 0, &x->dmax)))
+        return s;
+    return backend_sync(x->m);
+}
+
+typedef struct ntk_ctx {
+    const pb_model *m;
+    const pb_buf *w;
+    pb_batch *b;
+    pb_buf *theta;
+} ntk_ctx;
+
+static pb_status run_ntk(void *vctx)
+{
+    ntk_ctx *x = vctx;
+    pb_status s = pb_model_ntk(x->m, x->w, x->b, x->theta);
+    return s ? s : backend_sync(x->m);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Results: one CSV row and one table line each                             */
+
+typedef struct result {
+    const char *backend;
+    const char *features;
+    int backend_threads;
+    pb_bench_size size;
+    unsigned what;
+    size_t points;
+    size_t gemm_calls;
+    char gemm_shape[96];
+    int warmup;
+    const char *error;     /* NULL when it ran */
+    pb_bench_stats t;      /* of samples */
+    const double *samples;
+    double flops;
+    int has_roof;
+    pb_bench_stats roof;
+    double load;
+} result;
+
+typedef struct bench_run {
+    const pb_bench_config *c;
+    const pb_bench_sinks *out;
+    int header_done;
+    int failures;
+    char cpu[256];
+    const char *build_type;
+    char openblas[512];
+    /* step medians for the closing summary: [size][backend] */
+    double step_median[PB_BENCH_MAX_SIZES][PB_BENCH_MAX_BACKENDS];
+} bench_run;
+
+static const char *what_name(unsigned w)
+{
+    return w == PB_BENCH_STEP ? "step" : w == PB_BENCH_NTK ? "ntk" : "gemm";
+}
+
+static void fmt_num(double v, char *buf, size_t len)
+{
+    if (isnan(v))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.2f", v);
+}
+
+static void fmt_time(double s, char *buf, size_t len)
+{
+    if (isnan(s))
+        snprintf(buf, len, "-");
+    else if (s >= 1.0)
+        snprintf(buf, len, "%.3f s", s);
+    else if (s >= 1e-3)
+        snprintf(buf, len, "%.3f ms", s * 1e3);
+    else
+        snprintf(buf, len, "%.1f us", s * 1e6);
+}
+
+static void table_header(FILE *f)
+{
+    if (!f)
+        return;
+    fprintf(f, "%-10s %-5s %3s %7s %5s %6s %3s %-5s %12s %7s %9s %9s %7s\n", "backend", "dtype",
+            "thr", "P", "d", "h", "L", "what", "median", "cv", "GFLOP/s", "roof GF/s",
+            "ratio");
+}
+
+static void emit(bench_run *r, const result *x)
+{
+    const pb_bench_config *c = r->c;
+    FILE *log = r->out->log;
+    int ok = x->error == NULL;
+    pb_row row;
+    pb_row_init(&row);
+    pb_row_int(&row, "schema_version", PB_BENCH_SCHEMA_VERSION);
+    pb_row_str(&row, "backend", x->backend);
+    pb_row_str(&row, "dtype", pb_dtype_name(c->dtype));
+    pb_row_int(&row, "threads", c->threads);
+    pb_row_int(&row, "P", (int64_t)x->size.P);
+    pb_row_int(&row, "d", (int64_t)x->size.d);
+    pb_row_int(&row, "h", (int64_t)x->size.h);
+    pb_row_int(&row, "L", (int64_t)x->size.L);
+    pb_row_str(&row, "what", what_name(x->what));
+    if (ok) {
+        pb_row_dbl(&row, "median_s", x->t.median);
+        pb_row_dbl(&row, "min_s", x->t.min);
+        pb_row_dbl(&row, "stddev_s", x->t.stddev);
+        pb_row_dbl(&row, "cv", x->t.cv);
+        pb_row_int(&row, "reps", (int64_t)x->t.n);
+    } else {
+        pb_row_empty(&row, "median_s");
+        pb_row_empty(&row, "min_s");
+        pb_row_empty(&row, "stddev_s");
+        pb_row_empty(&row, "cv");
+        pb_row_empty(&row, "reps");
+    }
+    pb_row_dbl(&row, "flops", x->flops);
+    double gflops = ok ? x->flops / x->t.median * 1e-9 : NAN;
+    double roof_gflops = NAN, ratio = NAN;
+    if (ok)
+        pb_row_dbl(&row, "gflops", gflops);
+    else
+        pb_row_empty(&row, "gflops");
+    if (ok && x->has_roof) {
+        roof_gflops = x->flops / x->roof.median * 1e-9;
+        ratio = x->t.median / x->roof.median;
+        pb_row_dbl(&row, "roofline_gflops", roof_gflops);
+        pb_row_dbl(&row, "roofline_ratio", ratio);
+    } else {
+        pb_row_empty(&row, "roofline_gflops");
+        pb_row_empty(&row, "roofline_ratio");
+    }
+    /* extras */
+    if (ok) {
+        pb_row_dbl(&row, "mean_s", x->t.mean);
+        pb_row_dbl(&row, "max_s", x->t.max);
+    } else {
+        pb_row_empty(&row, "mean_s");
+        pb_row_empty(&row, "max_s");
+    }
+    pb_row_int(&row, "warmup", x->warmup);
+    pb_row_int(&row, "points", (int64_t)x->points);
+    pb_row_int(&row, "gemm_calls", (int64_t)x->gemm_calls);
+    pb_row_str(&row, "gemm_shape", x->gemm_shape);
+    if (ok && x->has_roof) {
+        pb_row_dbl(&row, "roofline_median_s", x->roof.median);
+        pb_row_dbl(&row, "roofline_cv", x->roof.cv);
+    } else {
+        pb_row_empty(&row, "roofline_median_s");
+        pb_row_empty(&row, "roofline_cv");
+    }
+    pb_row_int(&row, "backend_threads", x->backend_threads);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+    pb_row_str(&row, "seed", seed);
+    pb_row_str(&row, "features", x->features);
+    pb_row_str(&row, "build_commit", PB_BUILD_COMMIT);
+    pb_row_str(&row, "build_type", r->build_type);
+    pb_row_str(&row, "cpu", r->cpu);
+    if (!isnan(x->load))
+        pb_row_dbl(&row, "load_avg", x->load);
+    else
+        pb_row_empty(&row, "load_avg");
+    char ts[40];
+    utc_now(ts, sizeof ts);
+    pb_row_str(&row, "timestamp", ts);
+    {
+        size_t cap = ok ? x->t.n * 26 + 1 : 1;
+        char *s = malloc(cap);
+        if (s) {
+            s[0] = '\0';
+            size_t used = 0;
+            for (size_t i = 0; ok && i < x->t.n; i++) {
+                int k = snprintf(s + used, cap - used, "%s%.9g", i ? ";" : "", x->samples[i]);
+                if (k < 0 || (size_t)k >= cap - used)
+                    break;
+                used += (size_t)k;
+            }
+            pb_row_str(&row, "samples_s", s);
+            free(s);
+        } else {
+            pb_row_empty(&row, "samples_s");
+        }
+    }
+    pb_row_str(&row, "error", x->error ? x->error : "");
+
+    if (r->out->csv) {
+        if (!r->header_done)
+            pb_row_write_header(r->out->csv, &row);
+        pb_row_write(r->out->csv, &row);
+        fflush(r->out->csv);
+    }
+    r->header_done = 1;
+    pb_row_free(&row);
+
+    FILE *t = r->out->table;
+    if (t) {
+        char med[32], cv[16] = "-", gf[16], rgf[16], rt[16];
+        fmt_time(ok ? x->t.median : NAN, med, sizeof med);
+        if (ok)
+            snprintf(cv, sizeof cv, "%.1f%%", 100.0 * x->t.cv);
+        fmt_num(gflops, gf, sizeof gf);
+        fmt_num(roof_gflops, rgf, sizeof rgf);
+        fmt_num(ratio, rt, sizeof rt);
+        fprintf(t, "%-10s %-5s %3d %7zu %5zu %6zu %3zu %-5s %12s %7s %9s %9s %7s%s%s\n",
+                x->backend, pb_dtype_name(c->dtype), c->threads, x->size.P, x->size.d,
+                x->size.h, x->size.L, what_name(x->what), med, cv, gf, rgf, rt,
+                ok ? "" : "  FAILED: ", ok ? "" : x->error);
+        fflush(t);
+    }
+    if (log && ok && x->t.cv > c->cv_warn)
+        fprintf(log,
+                "phasebench bench: warning: %s %s %zu:%zu:%zu:%zu: cv %.1f%% > %.0f%% over %zu "
+                "repetitions: the machine is noisy (more --repetitions, a quieter machine)\n",
+                x->backend, what_name(x->what), x->size.P, x->size.d, x->size.h, x->size.L,
+                100.0 * x->t.cv, 100.0 * c->cv_warn, x->t.n);
+    if (log && ok && x->has_roof && x->roof.cv > c->cv_warn)
+        fprintf(log,
+                "phasebench bench: warning: roofline of %s %s %zu:%zu:%zu:%zu: cv %.1f%% > %.0f%%: "
+                "the ratio is uncertain\n",
+                x->backend, what_name(x->what), x->size.P, x->size.d, x->size.h, x->size.L,
+                100.0 * x->roof.cv, 100.0 * c->cv_warn);
+}
+
+static void progress(bench_run *r, const char *backend, const char *what, const pb_bench_size *s)
+{
+    if (r->out->log) {
+        fprintf(r->out->log, "phasebench bench: %s %s %zu:%zu:%zu:%zu ...\n", backend, what, s->P,
+                s->d, s->h, s->L);
+        fflush(r->out->log);
+    }
+}
+
+static void fail_msg(bench_run *r, const char *backend, const pb_bench_size *s, const char *msg)
+{
+    r->failures++;
+    if (r->out->log)
+        fprintf(r->out->log, "phasebench bench: %s %zu:%zu:%zu:%zu failed: %s\n", backend, s->P,
+                s->d, s->h, s->L, msg);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Per size: the largest GEMM on OpenBLAS                                   */
+
+static void trans_text(const pb_bench_gemm *g, char *buf, size_t len)
+{
+    snprintf(buf, len, "%c%c m=%zu n=%zu k=%zu", g->ta == PB_TRANS ? 'T' : 'N',
+             g->tb == PB_TRANS ? 'T' : 'N', g->m, g->n, g->k);
+}
+
+static void bench_gemm_row(bench_run *r, const pb_bench_size *s)
+{
+    const pb_bench_config *c = r->c;
+    pb_bench_gemm list[PB_BENCH_MAX_GEMMS];
+    size_t n = pb_bench_step_gemms(s, list), best = 0;
+    for (size_t i = 1; i < n; i++)
+        if (pb_bench_gemm_flops(&list[i], 1) > pb_bench_gemm_flops(&list[best], 1))
+            best = i;
+    result x;
+    memset(&x, 0, sizeof x);
+    x.backend = "openblas";
+    x.features = r->openblas;
+    x.backend_threads = c->threads;
+    x.size = *s;
+    x.what = PB_BENCH_GEMM;
+    x.points = s->P;
+    x.gemm_calls = 1;
+    x.warmup = c->warmup;
+    x.flops = pb_bench_gemm_flops(&list[best], 1);
+    x.load = NAN;
+    trans_text(&list[best], x.gemm_shape, sizeof x.gemm_shape);
+
+    progress(r, "openblas", "gemm", s);
+    char err[256];
+    const pb_bench_gemm *lists[1] = {&list[best]};
+    size_t counts[1] = {1};
+    scratch sc;
+    double *samples = calloc((size_t)c->reps, sizeof *samples);
+    if (!samples) {
+        x.error = "out of memory";
+    } else if (scratch_make(&sc, lists, counts, 1, c->dtype, c->seed, err, sizeof err) != 0) {
+        x.error = err;
+    } else {
+        gemm_seq q = {&list[best], 1, c->dtype, c->threads, sc.a, sc.b, sc.c};
+        job j = {run_gemm_seq, &q, samples};
+        int which;
+        x.load = load_avg();
+        measure(&j, NULL, c->warmup, c->reps, &which);
+        pb_bench_stats_of(samples, (size_t)c->reps, &x.t);
+        x.samples = samples;
+        scratch_free(&sc);
+    }
+    if (x.error)
+        fail_msg(r, "openblas", s, x.error);
+    emit(r, &x);
+    free(samples);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Per size and backend: the step and the NTK                               */
+
+typedef struct backend_state {
+    pb_model m;
+    pb_batch b, bn;   /* step batch (P points); NTK batch (n points) when n < P */
+    int have_b, have_bn;
+    pb_buf *w, *g, *o, *w1, *g1, *o1, *theta;
+    double *x, *y, *w_host;
+} backend_state;
+
+static void state_free(backend_state *s)
+{
+    const pb_backend_vtable *vt = s->m.vt;
+    if (vt) {
+        pb_buf *all[] = {s->w, s->g, s->o, s->w1, s->g1, s->o1, s->theta};
+        for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+            if (all[i])
+                vt->buf_free(s->m.be, all[i]);
+        if (s->have_bn)
+            pb_batch_destroy(&s->m, &s->bn);
+        if (s->have_b)
+            pb_batch_destroy(&s->m, &s->b);
+    }
+    free(s->x);
+    free(s->y);
+    free(s->w_host);
+    memset(s, 0, sizeof *s);
+}
+
+static pb_status balloc(backend_state *s, size_t n, pb_buf **out)
+{
+    *out = NULL;
+    return s->m.vt->buf_alloc(s->m.be, n, out);
+}
+
+/* Model, data, weights, the flow state at w0 (f0 = f(w0), o, g).
+ * -1 with a message. */
+static int state_make(backend_state *s, const pb_session *ses, const pb_bench_config *c,
+                      const pb_bench_size *z, size_t n_ntk, char *err, size_t err_len)
+{
+    const pb_backend_vtable *vt = ses->plugin->vt;
+    memset(s, 0, sizeof *s);
+    if (pb_model_init(&s->m, vt, ses->be, z->d, z->h, z->L, pb_act_make(PB_ACT_SWISH, 10.0), err,
+                      err_len) != 0)
+        return -1;
+    size_t P = z->P, N = s->m.n_params;
+    s->x = malloc(P * z->d * sizeof *s->x);
+    s->y = malloc(P * sizeof *s->y);
+    s->w_host = malloc(N * sizeof *s->w_host);
+    if (!s->x || !s->y || !s->w_host) {
+        snprintf(err, err_len, "out of host memory");
+        return -1;
+    }
+    pb_rng_normal_fill(c->seed, PB_STREAM_DATA_X, 0, s->x, P * z->d);
+    for (size_t i = 0; i < P; i++)
+        s->y[i] = pb_rng_uniform(c->seed, PB_STREAM_DATA_Y, i) < 0.5 ? -1.0 : 1.0;
+    pb_model_init_weights(&s->m, c->seed, s->w_host);
+
+    const char *what = "allocating the batch";
+    pb_status st;
+    if ((st = pb_batch_create(&s->m, P, s->x, s->y, &s->b)))
+        goto dev;
+    s->have_b = 1;
+    what = "allocating buffers";
+    if ((st = balloc(s, N, &s->w)) || (st = balloc(s, N, &s->g)) || (st = balloc(s, P, &s->o)) ||
+        (st = balloc(s, N, &s->w1)) || (st = balloc(s, N, &s->g1)) || (st = balloc(s, P, &s->o1)))
+        goto dev;
+    what = "uploading the weights";
+    if ((st = vt->buf_upload(ses->be, s->w, 0, s->w_host, N)))
+        goto dev;
+    /* f0 = f(w0), as the training runs do, then o and g at w0. */
+    what = "the initial state";
+    pb_loss loss = {PB_LOSS_SOFTHINGE, 1.0, 1.0, 20.0, 1.0 / (double)P};
+    pb_loss_stats stats;
+    if ((st = pb_model_forward(&s->m, s->w, &s->b)) ||
+        (st = vt->copy(ses->be, s->b.f0, 0, s->b.out, 0, P)) ||
+        (st = pb_model_loss_grad(&s->m, s->w, &s->b, &loss, s->g, &stats)) ||
+        (st = vt->copy(ses->be, s->o, 0, s->b.out, 0, P)))
+        goto dev;
+    if (c->what & PB_BENCH_NTK) {
+        what = "allocating the NTK buffers";
+        if (n_ntk < P) {
+            if ((st = pb_batch_create(&s->m, n_ntk, s->x, s->y, &s->bn)))
+                goto dev;
+            s->have_bn = 1;
+        }
+        if ((st = balloc(s, n_ntk * n_ntk, &s->theta)))
+            goto dev;
+    }
+    if ((st = backend_sync(&s->m)))
+        goto dev;
+    return 0;
+dev:
+    snprintf(err, err_len, "%s: %s (status %d)", what, pb_model_error(&s->m), (int)st);
+    return -1;
+}
+
+/* One step or NTK measurement with its roofline, emitted as a row. */
+static void bench_one(bench_run *r, const pb_session *ses, const pb_bench_size *z,
+                      unsigned what, job_fn fn, void *ctx, const pb_bench_gemm *list,
+                      size_t n_list, size_t points, int reps, int warmup, double *out_median)
+{
+    const pb_bench_config *c = r->c;
+    result x;
+    memset(&x, 0, sizeof x);
+    x.backend = ses->plugin->name;
+    x.features = ses->features;
+    x.backend_threads = ses->caps.threads;
+    x.size = *z;
+    x.what = what;
+    x.points = points;
+    x.gemm_calls = n_list;
+    x.warmup = warmup;
+    x.flops = pb_bench_gemm_flops(list, n_list);
+    x.load = NAN;
+    *out_median = NAN;
+
+    progress(r, x.backend, what_name(what), z);
+    char err[512];
+    scratch sc;
+    memset(&sc, 0, sizeof sc);
+    double *samples = calloc(2 * (size_t)reps, sizeof *samples);
+    const pb_bench_gemm *lists[1] = {list};
+    size_t counts[1] = {n_list};
+    if (!samples) {
+        x.error = "out of memory";
+    } else if (scratch_make(&sc, lists, counts, 1, c->dtype, c->seed, err, sizeof err) != 0) {
+        x.error = err;
+    } else {
+        gemm_seq q = {list, n_list, c->dtype, c->threads, sc.a, sc.b, sc.c};
+        job a = {fn, ctx, samples}, b = {run_gemm_seq, &q, samples + reps};
+        int which = 0;
+        x.load = load_avg();
+        pb_status st = measure(&a, &b, warmup, reps, &which);
+        if (st != PB_OK) {
+            const char *e = ses->plugin->vt->last_error(ses->be);
+            snprintf(err, sizeof err, "%s: %s (status %d)", what_name(what),
+                     e && *e ? e : "backend error without a message", (int)st);
+            x.error = err;
+        } else {
+            pb_bench_stats_of(samples, (size_t)reps, &x.t);
+            pb_bench_stats_of(samples + reps, (size_t)reps, &x.roof);
+            x.samples = samples;
+            x.has_roof = 1;
+            *out_median = x.t.median;
+        }
+    }
+    if (x.error)
+        fail_msg(r, x.backend, z, x.error);
+    emit(r, &x);
+    scratch_free(&sc);
+    free(samples);
+}
+
+static void error_rows(bench_run *r, const char *backend, const pb_bench_size *z, size_t n_ntk,
+                       const char *msg)
+{
+    const pb_bench_config *c = r->c;
+    fail_msg(r, backend, z, msg);
+    unsigned ws[2] = {PB_BENCH_STEP, PB_BENCH_NTK};
+    for (int i = 0; i < 2; i++) {
+        if (!(c->what & ws[i]))
+            continue;
+        pb_bench_gemm list[PB_BENCH_MAX_GEMMS];
+        result x;
+        memset(&x, 0, sizeof x);
+        x.backend = backend;
+        x.features = "";
+        x.size = *z;
+        x.what = ws[i];
+        x.points = ws[i] == PB_BENCH_STEP ? z->P : n_ntk;
+        x.gemm_calls = ws[i] == PB_BENCH_STEP ? pb_bench_step_gemms(z, list)
+                                              : pb_bench_ntk_gemms(z, n_ntk, list);
+        x.flops = pb_bench_gemm_flops(list, x.gemm_calls);
+        x.warmup = c->warmup;
+        x.error = msg;
+        x.load = NAN;
+        emit(r, &x);
+    }
+}
+
+static void bench_backend_size(bench_run *r, const char *name, const pb_bench_size *z,
+                               size_t si, size_t bi)
+{
+    const pb_bench_config *c = r->c;
+    size_t n_ntk = z->P < c->ntk_points ? z->P : c->ntk_points;
+    int is_ref = strcmp(name, "ref") == 0;
+    int reps = is_ref && c->ref_reps > 0 ? c->ref_reps : c->reps;
+    int warmup = is_ref && c->ref_warmup >= 0 ? c->ref_warmup : c->warmup;
+    char err[1024];
+    pb_session ses;
+    if (pb_session_open(&ses, name, c->dtype, c->threads, NULL, err, sizeof err) != 0) {
+        error_rows(r, name, z, n_ntk, err);
+        return;
+    }
+    if (r->out->log && strstr(ses.features, "llvmpipe"))
+        fprintf(r->out->log,
+                "phasebench bench: warning: %s runs on a software (CPU) Vulkan device: its "
+                "timings are not GPU performance\n",
+                name);
+    backend_state s;
+    if (state_make(&s, &ses, c, z, n_ntk, err, sizeof err) != 0) {
+        error_rows(r, name, z, n_ntk, err);
+        state_free(&s);
+        pb_session_close(&ses);
+        return;
+    }
+    pb_bench_gemm list[PB_BENCH_MAX_GEMMS];
+    double median;
+    if (c->what & PB_BENCH_STEP) {
+        step_ctx x;
+        memset(&x, 0, sizeof x);
+        x.m = &s.m;
+        x.b = &s.b;
+        x.loss = (pb_loss){PB_LOSS_SOFTHINGE, 1.0, 1.0, 20.0, 1.0 / (double)z->P};
+        x.w = s.w, x.g = s.g, x.o = s.o, x.w1 = s.w1, x.g1 = s.g1, x.o1 = s.o1;
+        x.dt = 1.0; /* the flow's first dt */
+        size_t n = pb_bench_step_gemms(z, list);
+        bench_one(r, &ses, z, PB_BENCH_STEP, run_step, &x, list, n, z->P, reps, warmup,
+                  &median);
+        r->step_median[si][bi] = median;
+        if (!isnan(median) && r->out->log && !(isfinite(x.gg1) && isfinite(x.dmax)))
+            fprintf(r->out->log,
+                    "phasebench bench: warning: %s step %zu:%zu:%zu:%zu gave non-finite "
+                    "step-control values (|g'|^2 = %g, max|o - o'| = %g)\n",
+                    name, z->P, z->d, z->h, z->L, x.gg1, x.dmax);
+    }
+    if (c->what & PB_BENCH_NTK) {
+        ntk_ctx x = {&s.m, s.w, s.have_bn ? &s.bn : &s.b, s.theta};
+        size_t n = pb_bench_ntk_gemms(z, n_ntk, list);
+        bench_one(r, &ses, z, PB_BENCH_NTK, run_ntk, &x, list, n, n_ntk, reps, warmup, &median);
+    }
+    state_free(&s);
+    pb_session_close(&ses);
+}
+
+/* ------------------------------------------------------------------------ */
+
+/* The backends to run: the given list, or every available one. */
+static size_t resolve_backends(bench_run *r, char names[][64], size_t cap)
+{
+    const pb_bench_config *c = r->c;
+    if (c->n_backends > 0) {
+        for (size_t i = 0; i < c->n_backends && i < cap; i++)
+            pb_strcpy_trunc(names[i], 64, c->backends[i]);
+        return c->n_backends < cap ? c->n_backends : cap;
+    }
+    pb_registry reg;
+    memset(&reg, 0, sizeof reg);
+    pb_registry_scan(&reg);
+    size_t n = 0;
+    for (size_t i = 0; i < reg.count; i++) {
+        const pb_plugin *p = &reg.plugins[i];
+        if (p->state == PB_PLUGIN_AVAILABLE && n < cap)
+            pb_strcpy_trunc(names[n++], 64, p->name);
+        else if (p->state == PB_PLUGIN_UNAVAILABLE && r->out->log)
+            fprintf(r->out->log, "phasebench bench: skipping backend %s: %s\n", p->name,
+                    p->reason);
+    }
+    pb_registry_free(&reg);
+    return n;
+}
+
+int pb_bench_run(const pb_bench_config *c, const pb_bench_sinks *out)
+{
+    bench_run *r = calloc(1, sizeof *r);
+    if (!r) {
+        if (out->log)
+            fprintf(out->log, "phasebench bench: out of memory\n");
+        return 1;
+    }
+    r->c = c;
+    r->out = out;
+    int suspect;
+    r->build_type = pb_bench_build_type(&suspect);
+    cpu_model(r->cpu, sizeof r->cpu);
+    snprintf(r->openblas, sizeof r->openblas, "openblas_config=%s;openblas_core=%s",
+             openblas_get_config(), openblas_get_corename());
+    if (suspect && out->log)
+        fprintf(out->log,
+                "phasebench bench: warning: this is a %s build: its timings do not represent "
+                "an optimized build\n",
+                r->build_type);
+
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (ncpu > 0 && c->threads > ncpu && out->log)
+        fprintf(out->log,
+                "phasebench bench: warning: %d threads on %ld processors: oversubscribed, the "
+                "timings measure contention\n",
+                c->threads, ncpu);
+
+    char names[PB_BENCH_MAX_BACKENDS][64];
+    size_t n_backends = resolve_backends(r, names, PB_BENCH_MAX_BACKENDS);
+    if (n_backends == 0 && (c->what & (PB_BENCH_STEP | PB_BENCH_NTK)) && out->log) {
+        fprintf(out->log, "phasebench bench: no backend is available (see `phasebench backends`)\n");
+        r->failures++;
+    }
+    for (size_t si = 0; si < c->n_sizes; si++)
+        for (size_t bi = 0; bi < PB_BENCH_MAX_BACKENDS; bi++)
+            r->step_median[si][bi] = NAN;
+
+    table_header(out->table);
+    for (size_t si = 0; si < c->n_sizes; si++) {
+        const pb_bench_size *z = &c->sizes[si];
+        if (c->what & PB_BENCH_GEMM)
+            bench_gemm_row(r, z);
+        if (c->what & (PB_BENCH_STEP | PB_BENCH_NTK))
+            for (size_t bi = 0; bi < n_backends; bi++)
+                bench_backend_size(r, names[bi], z, si, bi);
+    }
+
+    FILE *t = out->table;
+    if (t) {
+        /* Step speed-ups over ref, measured in this run. */
+        size_t ref = n_backends;
+        for (size_t bi = 0; bi < n_backends; bi++)
+            if (strcmp(names[bi], "ref") == 0)
+                ref = bi;
+        if (ref < n_backends && n_backends > 1 && (c->what & PB_BENCH_STEP)) {
+            fprintf(t, "\nstep speed-up over ref (ref median / backend median):\n");
+            for (size_t si = 0; si < c->n_sizes; si++)
+                for (size_t bi = 0; bi < n_backends; bi++) {
+                    double a = r->step_median[si][ref], b = r->step_median[si][bi];
+                    if (bi == ref || isnan(a) || isnan(b))
+                        continue;
+                    fprintf(t, "  %zu:%zu:%zu:%zu  %-10s %.1fx\n", c->sizes[si].P,
+                            c->sizes[si].d, c->sizes[si].h, c->sizes[si].L, names[bi], a / b);
+                }
+        }
+        fprintf(t,
+                "\nmedian of %d repetitions after %d warm-up runs", c->reps, c->warmup);
+        if (c->ref_reps > 0 || c->ref_warmup >= 0)
+            fprintf(t, " (ref: %d after %d)", c->ref_reps > 0 ? c->ref_reps : c->reps,
+                    c->ref_warmup >= 0 ? c->ref_warmup : c->warmup);
+        fprintf(t,
+                "; cv = stddev/median.  GFLOP/s counts GEMM flops only.\n"
+                "roof GF/s: the same GEMMs called on OpenBLAS directly (%d thread%s), timed "
+                "alternately with the step;\nratio = median time / those GEMMs' median time "
+                "(1 = the step costs only its GEMMs).\n"
+                "build: %s (%s), %s, seed %llu\n",
+                c->threads, c->threads == 1 ? "" : "s", PB_BUILD_COMMIT, r->build_type,
+                r->openblas, (unsigned long long)c->seed);
+        fflush(t);
+    }
+    int rc = r->failures ? 1 : 0;
+    free(r);
+    return rc;
+}
