@@ -1,0 +1,23 @@
+/* Reductions of the ensemble experiment (PAPER.md section 6).  Outputs of
+ * K members on the same n test points are stored member after member:
+ * F[k * n_test + i]. */
+#ifndef PBX_ENS_H
+#define PBX_ENS_H
+
+#include <stddef.h>
+
+/* Single-net error: fraction of points with y F <= 0 (the authors' rule,
+ * so an output exactly 0 counts as an error). */
+double pbx_single_err(const double *F, const double *y, size_t n_test);
+
+/* Ensemble error of the first n members for n = 1..K: curve[n - 1] is the
+ * fraction of points with (mean of F) y < 0 (strict, as the authors'
+ * enserr).  work: n_test doubles. */
+void pbx_ens_curve(const double *F, size_t K, const double *y, size_t n_test, double *curve,
+                   double *work);
+
+/* delta F: for each member the RMS over the test points of F_k - mean_k F,
+ * averaged over the K members.  NaN when K < 2.  work: n_test doubles. */
+double pbx_delta_f(const double *F, size_t K, size_t n_test, double *work);
+
+#endif
