@@ -5,9 +5,9 @@
 set -eu
 PKGS="build-essential cmake git pkg-config ca-certificates
 libopenblas-dev liblapacke-dev libcsv-dev zlib1g-dev
-libvulkan-dev mesa-vulkan-drivers glslang-tools vulkan-tools
+libvulkan-dev mesa-vulkan-drivers glslang-tools vulkan-tools vulkan-validationlayers
 dataset-fashion-mnist"
-[ "${PB_WITH_VALIDATION:-0}" = 1 ] && PKGS="$PKGS vulkan-validationlayers"
+# PyTorch (about 1 GB) only for the twin of the step benchmark.
 [ "${PB_WITH_TORCH:-0}" = 1 ] && PKGS="$PKGS python3-torch"
 
 missing=""

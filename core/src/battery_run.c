@@ -262,6 +262,7 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
     }
     char end[32];
     utc_now(end, sizeof end);
+    pb_session_refresh(&r.session);
     write_manifest(&r, start, end, rc == 0 ? "complete" : "experiment failed");
     if (!o->quiet) {
         print_claims(o->out_dir);

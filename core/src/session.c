@@ -71,6 +71,16 @@ int pb_session_open(pb_session *s, const char *name, pb_dtype dtype, int threads
     return 0;
 }
 
+void pb_session_refresh(pb_session *s)
+{
+    pb_caps caps;
+    memset(&caps, 0, sizeof caps);
+    if (s->be && s->plugin->vt->get_caps(s->be, &caps) == PB_OK) {
+        s->caps = caps;
+        flatten_features(caps.features, s->features, sizeof s->features);
+    }
+}
+
 void pb_session_close(pb_session *s)
 {
     if (s->be)

@@ -22,6 +22,10 @@ int pb_session_open(pb_session *s, const char *name, pb_dtype dtype, int threads
                     const char *device, char *err, size_t err_len);
 void pb_session_close(pb_session *s);
 
+/* Re-read the backend's caps and feature list (counters such as the Vulkan
+ * validation message counts change while it runs). */
+void pb_session_refresh(pb_session *s);
+
 int pb_dtype_parse(const char *s, pb_dtype *out);
 const char *pb_dtype_name(pb_dtype d);
 
