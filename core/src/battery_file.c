@@ -1,5 +1,6 @@
 /* Battery file parser and value helpers.  See battery_file.h for the API and
  * benchmarks/README.md for the format as users see it. */
+#include "sysutil.h"
 #include "battery_file.h"
 
 #include <errno.h>
@@ -426,40 +427,10 @@ int pb_bat_parse(const char *path, const char *text, size_t len, pb_battery *b,
 int pb_bat_read(const char *path, pb_battery *b, char *err, size_t err_len)
 {
     memset(b, 0, sizeof *b);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        set_err(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+    char *buf;
+    size_t len;
+    if (pb_read_file(path, &buf, &len, err, err_len) != 0)
         return -1;
-    }
-    size_t cap = 1 << 14, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf)
-            break;
-        if (len == cap) {
-            char *grown = realloc(buf, 2 * cap);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int bad = !buf || ferror(f);
-    int saved = errno;
-    fclose(f);
-    if (bad) {
-        set_err(err, err_len, "%s: %s", path,
-                buf ? strerror(saved) : "out of memory reading the file");
-        free(buf);
-        return -1;
-    }
     int rc = pb_bat_parse(path, buf, len, b, err, err_len);
     free(buf);
     return rc;

@@ -1,3 +1,4 @@
+#include "sysutil.h"
 #include "battery_run.h"
 
 #include "build_info.h"
@@ -12,23 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void utc_now(char *out, size_t len)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /* mkdir -p; an existing folder is fine unless it already holds a run. */
 static int make_out_dir(const char *dir, char *err, size_t err_len)
@@ -183,14 +168,14 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
     memset(sum, 0, sizeof *sum);
     r.opt = o;
     r.sum = sum;
-    r.t_start = now_s();
+    r.t_start = pb_now_s();
     pb_registry exps = {0};
     exps.kind = &pb_experiment_kind;
     planned pl[64];
     size_t n_pl = 0;
     int rc = 2;
     char start[32];
-    utc_now(start, sizeof start);
+    pb_utc_stamp(start, sizeof start, "%Y-%m-%dT%H:%M:%SZ");
 
     if (pb_bat_read(o->battery_path, &r.bat, err, err_len) != 0)
         goto out;
@@ -261,7 +246,7 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
         rc = 2;
     }
     char end[32];
-    utc_now(end, sizeof end);
+    pb_utc_stamp(end, sizeof end, "%Y-%m-%dT%H:%M:%SZ");
     pb_session_refresh(&r.session);
     write_manifest(&r, start, end, rc == 0 ? "complete" : "experiment failed");
     if (!o->quiet) {
@@ -269,7 +254,7 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
         fprintf(stderr,
                 "\nphasebench run: %lld runs (%lld failed) in %.1f s; claims: %d pass, %d fail, "
                 "%d not judged; reports in %s\n",
-                (long long)sum->runs, (long long)sum->failed_runs, now_s() - r.t_start,
+                (long long)sum->runs, (long long)sum->failed_runs, pb_now_s() - r.t_start,
                 sum->claims_pass, sum->claims_fail, sum->claims_not_judged, o->out_dir);
     }
 out:

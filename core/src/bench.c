@@ -1,6 +1,7 @@
 /* The step benchmark (see bench.h). */
 #include <cblas.h> /* first: openblas_config.h defines _GNU_SOURCE */
 
+#include "sysutil.h"
 #include "bench.h"
 
 #include "activation.h"
@@ -325,21 +326,6 @@ const char *pb_bench_build_type(int *suspect)
 /* ------------------------------------------------------------------------ */
 /* Machine context                                                          */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void utc_now(char *buf, size_t len)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        pb_strcpy_trunc(buf, len, "unknown");
-}
-
 static double load_avg(void)
 {
     FILE *f = fopen("/proc/loadavg", "r");
@@ -397,9 +383,9 @@ static pb_status measure(job *a, job *b, int warmup, int reps, int *which)
     int n_jobs = b ? 2 : 1;
     for (int r = 0; r < warmup + reps; r++)
         for (int j = 0; j < n_jobs; j++) {
-            double t0 = now_s();
+            double t0 = pb_now_s();
             pb_status st = jobs[j]->fn(jobs[j]->ctx);
-            double t1 = now_s();
+            double t1 = pb_now_s();
             if (st != PB_OK) {
                 *which = j;
                 return st;
@@ -704,7 +690,7 @@ static void emit(bench_run *r, const result *x)
     else
         pb_row_empty(&row, "load_avg");
     char ts[40];
-    utc_now(ts, sizeof ts);
+    pb_utc_stamp(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ");
     pb_row_str(&row, "timestamp", ts);
     {
         size_t cap = ok ? x->t.n * 26 + 1 : 1;

@@ -1,3 +1,4 @@
+#include "sysutil.h"
 #include "commands.h"
 
 #include "bench.h"
@@ -35,22 +36,6 @@ static void usage(FILE *f, const pb_opt *opts, size_t n)
             "--ref-repetitions and --ref-warmup shorten it without touching the others.\n"
             "Exit status: 0 all measured, 1 some measurement failed (an error row each),\n"
             "2 usage error.  A benchmark measures; it never judges a time.\n");
-}
-
-static FILE *open_atomic(const char *path, char *tmp, size_t tmp_len)
-{
-    snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
-    return fopen(tmp, "w");
-}
-
-static int close_atomic(FILE *f, const char *tmp, const char *path)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return -1;
-    }
-    return 0;
 }
 
 int pb_cmd_bench(int argc, char **argv)
@@ -105,7 +90,7 @@ int pb_cmd_bench(int argc, char **argv)
 
     FILE *f = NULL;
     char tmp[1100];
-    if (out_path[0] && !(f = open_atomic(out_path, tmp, sizeof tmp))) {
+    if (out_path[0] && !(f = pb_atomic_open(out_path, tmp, sizeof tmp))) {
         fprintf(stderr, "phasebench bench: cannot write %s: ", out_path);
         perror(NULL);
         return 2;
@@ -122,7 +107,7 @@ int pb_cmd_bench(int argc, char **argv)
         rc = pb_bench_run(&c, &s);
     }
     if (f) {
-        if (close_atomic(f, tmp, out_path) != 0) {
+        if (pb_atomic_close(f, tmp, out_path) != 0) {
             fprintf(stderr, "phasebench bench: writing %s failed\n", out_path);
             return 2;
         }

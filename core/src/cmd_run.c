@@ -1,3 +1,4 @@
+#include "sysutil.h"
 #include "commands.h"
 
 #include "battery_run.h"
@@ -9,7 +10,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* A battery given by name is looked up as benchmarks/NAME.battery in the
@@ -93,10 +93,7 @@ int pb_cmd_run(int argc, char **argv)
         if (dot)
             *dot = '\0';
         char stamp[32];
-        time_t t = time(NULL);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+        pb_utc_stamp(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ");
         snprintf(out, sizeof out, "results/runs/%s-%s-%s-%s", bat, bname, dtype_s, stamp);
         pb_registry_free(&reg);
     }

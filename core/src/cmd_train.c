@@ -1,3 +1,4 @@
+#include "sysutil.h"
 #include "commands.h"
 
 #include "activation.h"
@@ -11,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static void usage(FILE *f, const pb_opt *opts, size_t n)
 {
@@ -29,24 +29,6 @@ static void usage(FILE *f, const pb_opt *opts, size_t n)
     fprintf(f, "\nStops when every margin alpha*y*(f-f0) > loss-margin, on NaN, on a zero\n"
                "gradient, or at the budget (--max-steps accepted steps, --max-time flow time).\n"
                "--max-wall is a safety cap only: a run it stops says stop_reason=wall.\n");
-}
-
-/* Write to a temporary file beside the target, then rename, so a failed
- * run never leaves half a file in place of a good one. */
-static FILE *open_atomic(const char *path, char *tmp, size_t tmp_len)
-{
-    snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
-    return fopen(tmp, "w");
-}
-
-static int close_atomic(FILE *f, const char *tmp, const char *path)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return -1;
-    }
-    return 0;
 }
 
 int pb_cmd_train(int argc, char **argv)
@@ -139,7 +121,7 @@ int pb_cmd_train(int argc, char **argv)
 
     FILE *dyn = NULL;
     char dyn_tmp[1100];
-    if (dyn_path[0] && !(dyn = open_atomic(dyn_path, dyn_tmp, sizeof dyn_tmp))) {
+    if (dyn_path[0] && !(dyn = pb_atomic_open(dyn_path, dyn_tmp, sizeof dyn_tmp))) {
         fprintf(stderr, "phasebench train: cannot write %s: ", dyn_path);
         perror(NULL);
         pb_session_close(&s);
@@ -148,7 +130,7 @@ int pb_cmd_train(int argc, char **argv)
     }
     pb_train_result r;
     pb_train_run(&c, &split, s.plugin->vt, s.be, &s.info, dyn, &r);
-    if (dyn && close_atomic(dyn, dyn_tmp, dyn_path) != 0)
+    if (dyn && pb_atomic_close(dyn, dyn_tmp, dyn_path) != 0)
         fprintf(stderr, "phasebench train: writing %s failed\n", dyn_path);
 
     pb_row row;
@@ -157,14 +139,14 @@ int pb_cmd_train(int argc, char **argv)
     int rc = r.ok ? 0 : 1;
     if (out_path[0]) {
         char tmp[1100];
-        FILE *f = open_atomic(out_path, tmp, sizeof tmp);
+        FILE *f = pb_atomic_open(out_path, tmp, sizeof tmp);
         if (!f) {
             fprintf(stderr, "phasebench train: cannot write %s\n", out_path);
             rc = 2;
         } else {
             pb_row_write_header(f, &row);
             pb_row_write(f, &row);
-            if (close_atomic(f, tmp, out_path) != 0) {
+            if (pb_atomic_close(f, tmp, out_path) != 0) {
                 fprintf(stderr, "phasebench train: writing %s failed\n", out_path);
                 rc = 2;
             }

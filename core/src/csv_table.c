@@ -1,5 +1,6 @@
 /* Whole-file CSV reading on top of libcsv's streaming parser, and the
  * report writer helpers.  See csv_table.h. */
+#include "sysutil.h"
 #include "csv_table.h"
 
 #include <csv.h>
@@ -148,49 +149,6 @@ static int no_space(unsigned char c)
     return 0;
 }
 
-static int read_whole_file(const char *path, char **out, size_t *out_len,
-                           char *err, size_t err_len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_len, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len == cap) {
-            char *grown = realloc(buf, 2 * cap);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (!buf) {
-        snprintf(err, err_len, "%s: out of memory reading the file", path);
-        fclose(f);
-        return -1;
-    }
-    if (ferror(f)) {
-        snprintf(err, err_len, "%s: read error: %s", path, strerror(errno));
-        free(buf);
-        fclose(f);
-        return -1;
-    }
-    fclose(f);
-    *out = buf;
-    *out_len = len;
-    return 0;
-}
-
 /* End of the physical line starting at pos: just past LF, CR LF or a lone CR,
  * or len. */
 static size_t line_end(const char *buf, size_t len, size_t pos)
@@ -219,7 +177,7 @@ int pb_csv_read(const char *path, pb_csv_table *t, char *err, size_t err_len)
 
     char *buf;
     size_t len;
-    if (read_whole_file(path, &buf, &len, err, err_len) != 0) {
+    if (pb_read_file(path, &buf, &len, err, err_len) != 0) {
         pb_csv_table_free(t);
         return -1;
     }

@@ -1,3 +1,4 @@
+#include "sysutil.h"
 #include "exp_ctx.h"
 
 #include "activation.h"
@@ -10,8 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 void pb_exp_fail(pb_exp_ctx *x, const char *fmt, ...)
 {
@@ -297,19 +296,12 @@ static const pb_split *get_split(pb_bat_runner *r, const pb_train_config *c, cha
     return &r->split;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void progress(pb_exp_ctx *x, const char *what, const pb_run_spec *s)
 {
     pb_bat_runner *r = x->run;
     if (r->opt->quiet)
         return;
-    double el = now_s() - r->t_start;
+    double el = pb_now_s() - r->t_start;
     double eta = r->runs_done > 0 && r->runs_total > r->runs_done
                      ? el / (double)r->runs_done * (double)(r->runs_total - r->runs_done)
                      : 0.0;

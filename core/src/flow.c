@@ -1,9 +1,9 @@
+#include "sysutil.h"
 #include "flow.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 void pb_flow_params_default(pb_flow_params *p)
 {
@@ -29,13 +29,6 @@ const char *pb_stop_name(pb_stop s)
 int64_t pb_ckpt_next(int64_t t, int64_t step, double tau)
 {
     return (int64_t)floor((double)t + 1.0 + (double)step * (1.0 - exp(-(double)t / tau)));
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* The stop rules of PAPER.md section 2.2, checked before every step. */
@@ -157,7 +150,7 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
 {
     const pb_backend_vtable *vt = pr->vt;
     const size_t n = pr->n_params;
-    const double t_start = now_s();
+    const double t_start = pb_now_s();
     const double max_dout = p->max_dout / p->alpha;
     flow_bufs b;
     pb_stop stop = PB_STOP_ERROR;
@@ -184,7 +177,7 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
     for (;;) {
         s->w = b.w;
         s->o = b.o;
-        s->wall = now_s() - t_start;
+        s->wall = pb_now_s() - t_start;
         if (should_stop(s, p, gg, &stop))
             break;
 
@@ -244,7 +237,7 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
     s->final = 1;
     s->w = b.w;
     s->o = b.o;
-    s->wall = now_s() - t_start;
+    s->wall = pb_now_s() - t_start;
     if (pr->checkpoint && pr->checkpoint(pr->checkpoint_ctx, s) != 0) {
         snprintf(err, err_len, "checkpoint hook failed at the final step %lld", (long long)s->step);
         stop = PB_STOP_ERROR;

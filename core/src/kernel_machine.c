@@ -1,3 +1,4 @@
+#include "sysutil.h"
 #include "kernel_machine.h"
 
 #include "activation.h"
@@ -5,7 +6,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct km_ctx {
     const pb_backend_vtable *vt;
@@ -27,13 +27,6 @@ static pb_status km_eval(void *vctx, const pb_buf *a, pb_buf *o, pb_buf *g, pb_l
     return s;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 #define FAIL(...)                                                            \
     do {                                                                     \
         snprintf(r->error, sizeof r->error, __VA_ARGS__);                    \
@@ -48,7 +41,7 @@ static double now_s(void)
 int pb_kernel_machine_run(const pb_train_config *c, const pb_split *split,
                           const pb_backend_vtable *vt, pb_backend *be, pb_km_run *r)
 {
-    double t0 = now_s();
+    double t0 = pb_now_s();
     size_t P = split->train.n, T = split->test.n;
     pb_model m;
     pb_batch tr, te;
@@ -111,7 +104,7 @@ int pb_kernel_machine_run(const pb_train_config *c, const pb_split *split,
     r->test_err = (double)wrong / (double)T;
     r->ok = 1;
 out:
-    r->wall_s = now_s() - t0;
+    r->wall_s = pb_now_s() - t0;
     pb_buf *bufs[] = {w, a, k_test, out, k.k_train};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
         if (bufs[i])

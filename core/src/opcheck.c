@@ -30,12 +30,13 @@ typedef enum op_id {
     OP_DOT,
     OP_DIST2,
     OP_MAX_ABS_DIFF,
+    OP_STEP_SCALARS, /* ABI 1.1, optional: checked when the dut has it */
     OP_COUNT
 } op_id;
 
 static const char *const op_names[OP_COUNT] = {
     "copy", "fill", "gemm", "axpby", "mul", "act_forward", "act_backward",
-    "loss", "sum", "dot", "dist2", "max_abs_diff",
+    "loss", "sum", "dot", "dist2", "max_abs_diff", "step_scalars",
 };
 
 typedef struct tolerance {
@@ -69,6 +70,11 @@ typedef struct tolerance {
  *   accumulate in double; 1e-12 tolerates float products or differences
  *   but catches float accumulation (typical sqrt(n) eps ~ 4e-6 at n = 4099).
  *
+ * step_scalars returns |g1|^2, |g - g1|^2 and max |o - o1| in one call,
+ *   each judged against the reference's dot, dist2 and max_abs_diff on the
+ *   same inputs: the reductions' tolerances (no term cancels, so each is
+ *   normalised by |reference|).
+ *
  * Zero references (relu of negatives, satisfied hinge samples, k == 0)
  * must come out exactly zero on every sane implementation: abs = 0.
  *
@@ -92,6 +98,7 @@ static const tolerance tolerances[OP_COUNT][2] = {
     [OP_DOT] = {{1e-24, 1e-12, 0}, {1e-12, 1e-6, 0}},
     [OP_DIST2] = {{1e-24, 1e-12, 0}, {1e-12, 1e-6, 0}},
     [OP_MAX_ABS_DIFF] = {{1e-24, 1e-12, 0}, {1e-12, 1e-6, 0}},
+    [OP_STEP_SCALARS] = {{1e-24, 1e-12, 0}, {1e-12, 1e-6, 0}},
 };
 
 /* Loss counts: a sample whose margin is within this relative distance of
@@ -105,7 +112,8 @@ typedef struct check_case {
     op_id op;
     char name[96];
     size_t n;            /* vector length; gemm: columns of C */
-    size_t m, k;         /* gemm: rows of C, inner dimension */
+    size_t m, k;         /* gemm: rows of C, inner dimension; step_scalars:
+                          * m is the length of o and o1 */
     pb_trans ta, tb;
     size_t lda, ldb, ldc; /* gemm leading dimensions, as passed */
     double a, b;         /* gemm alpha/beta, axpby/mul a/b, fill value (a) */
@@ -385,6 +393,21 @@ static void build_cases(case_list *l)
     c = add_case(l, OP_MAX_ABS_DIFF, "n=13 x[7]=NaN");
     c->n = 13;
     c->nan_at = 8;
+
+    /* step_scalars(n, g, g1, m, o, o1): input 0 holds g then o, input 1
+     * holds g1 then o1. */
+    static const size_t step_nm[][2] = {
+        {13, 7}, {1, 1}, {4099, 257}, {257, 4099}, {0, 13}, {13, 0}};
+    for (size_t i = 0; i < sizeof step_nm / sizeof step_nm[0]; i++) {
+        c = add_case(l, OP_STEP_SCALARS, "n=%zu m=%zu", step_nm[i][0],
+                     step_nm[i][1]);
+        c->n = step_nm[i][0];
+        c->m = step_nm[i][1];
+    }
+    c = add_case(l, OP_STEP_SCALARS, "n=13 m=7 o[3]=NaN");
+    c->n = 13;
+    c->m = 7;
+    c->nan_at = 13 + 3 + 1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -605,6 +628,13 @@ static int build_host(const check_case *c, pb_dtype dtype, uint64_t seed,
         rc |= make_input(h, c, dtype, seed, 0, vec_layout(IN_OFF0, c->n));
         rc |= make_input(h, c, dtype, seed, 1, vec_layout(IN_OFF1, c->n));
         break;
+    case OP_STEP_SCALARS:
+        h->n_in = 2;
+        rc |= make_input(h, c, dtype, seed, 0,
+                         vec_layout(IN_OFF0, c->n + c->m));
+        rc |= make_input(h, c, dtype, seed, 1,
+                         vec_layout(IN_OFF1, c->n + c->m));
+        break;
     case OP_COUNT:
         break;
     }
@@ -629,6 +659,7 @@ typedef struct side_result {
     double *out;        /* output buffer after the op (host_data.out_len) */
     double *in_after[2]; /* input buffers after the op */
     double scalar;      /* reductions */
+    double scalars[3];  /* step_scalars */
     pb_loss_stats stats;
 } side_result;
 
@@ -724,6 +755,28 @@ static pb_status invoke(const side *s, const check_case *c,
         return HAS(s, max_abs_diff) ? vt->max_abs_diff(be, c->n, bin[0], i0,
                                                        bin[1], i1, &r->scalar)
                                     : PB_ERR_UNSUPPORTED;
+    case OP_STEP_SCALARS:
+        /* g = input 0, g1 = input 1, then o and o1 after them.  The
+         * reference answers with its three reductions, the dut with
+         * step_scalars. */
+        if (strcmp(s->role, "reference") == 0) {
+            if (!HAS(s, dot) || !HAS(s, dist2) || !HAS(s, max_abs_diff))
+                return PB_ERR_UNSUPPORTED;
+            pb_status st = vt->dot(be, c->n, bin[1], i1, bin[1], i1,
+                                   &r->scalars[0]);
+            if (st == PB_OK)
+                st = vt->dist2(be, c->n, bin[0], i0, bin[1], i1,
+                               &r->scalars[1]);
+            if (st == PB_OK)
+                st = vt->max_abs_diff(be, c->m, bin[0], i0 + c->n, bin[1],
+                                      i1 + c->n, &r->scalars[2]);
+            return st;
+        }
+        return HAS(s, step_scalars)
+                   ? vt->step_scalars(be, c->n, bin[0], i0, bin[1], i1, c->m,
+                                      bin[0], i0 + c->n, bin[1], i1 + c->n,
+                                      r->scalars)
+                   : PB_ERR_UNSUPPORTED;
     case OP_COUNT:
         break;
     }
@@ -741,6 +794,8 @@ static int run_side(const side *s, const check_case *c, const host_data *h,
     pb_status st;
     memset(r, 0, sizeof *r);
     r->scalar = NAN;
+    for (int i = 0; i < 3; i++)
+        r->scalars[i] = NAN;
 
     for (size_t t = 0; t < h->n_in; t++) {
         st = vt->buf_alloc(s->be, h->in_len[t], &bin[t]);
@@ -1006,6 +1061,12 @@ static double reduction_cond(const check_case *c, const host_data *h)
     return acc;
 }
 
+/* The ops that return one scalar. */
+static int is_reduction(op_id op)
+{
+    return op >= OP_SUM && op <= OP_MAX_ABS_DIFF;
+}
+
 /* Samples whose margin is within rounding of the threshold. */
 static int64_t loss_slack(const check_case *c, const host_data *h,
                           pb_dtype dtype)
@@ -1059,8 +1120,15 @@ static void check_reference_sane(verdict *v, const check_case *c,
                      pos_text(h->out_lay, i, pos, sizeof pos));
                 return;
             }
-    if (c->op >= OP_SUM && isnan(ref->scalar))
+    if (is_reduction(c->op) && isnan(ref->scalar))
         fail(v, "reference produced a NaN result from NaN-free inputs");
+    if (c->op == OP_STEP_SCALARS)
+        for (int i = 0; i < 3; i++)
+            if (isnan(ref->scalars[i])) {
+                fail(v, "reference produced a NaN result from NaN-free "
+                        "inputs");
+                return;
+            }
 }
 
 static void compare_results(verdict *v, const check_case *c,
@@ -1088,9 +1156,16 @@ static void compare_results(verdict *v, const check_case *c,
         compare_count(v, "n_err", a->n_err, b->n_err, 0);
         compare_count(v, "n_nan", a->n_nan, b->n_nan, 0);
     }
-    if (c->op >= OP_SUM)
+    if (is_reduction(c->op))
         compare_scalar(v, "result", ref->scalar, dut->scalar,
                        reduction_cond(c, h), tol);
+    if (c->op == OP_STEP_SCALARS) {
+        static const char *const what[3] = {
+            "out[0] |g1|^2", "out[1] |g - g1|^2", "out[2] max |o - o1|"};
+        for (int i = 0; i < 3; i++)
+            compare_scalar(v, what[i], ref->scalars[i], dut->scalars[i], -1,
+                           tol);
+    }
 }
 
 static void judge(verdict *v, const check_case *c, const host_data *h,
@@ -1340,9 +1415,21 @@ int pb_opcheck_run_opts(const pb_backend_vtable *ref,
             csv_header(csv_out);
     }
 
+    /* Optional members (ABI minor versions) are checked only where the dut
+     * has them: a dut without step_scalars gets a note in the table, no
+     * case. */
+    int has_step_scalars = PB_VT_HAS(dut, step_scalars);
+    if (!has_step_scalars && table_out)
+        fprintf(table_out, "opcheck: step_scalars unsupported by %s "
+                "(optional, ABI 1.1): its cases are skipped\n", dut_name);
+
     int rc = 0, failed = 0, unsupported = 0;
+    size_t n_run = 0;
     for (size_t i = 0; i < cases.n; i++) {
         const check_case *c = &cases.v[i];
+        if (c->op == OP_STEP_SCALARS && !has_step_scalars)
+            continue;
+        ++n_run;
         verdict v = {V_PASS, NAN, NAN, ""};
         if (dst == PB_ERR_UNSUPPORTED) {
             v.status = V_UNSUPPORTED;
@@ -1386,8 +1473,8 @@ int pb_opcheck_run_opts(const pb_backend_vtable *ref,
         fprintf(table_out,
                 "opcheck: %s vs %s (%s), seed %" PRIu64 ": %zu cases, %zu "
                 "pass, %d FAIL, %d unsupported\n",
-                vt_name(ref), dut_name, dtype_name(dtype), seed, cases.n,
-                cases.n - (size_t)failed - (size_t)unsupported, failed,
+                vt_name(ref), dut_name, dtype_name(dtype), seed, n_run,
+                n_run - (size_t)failed - (size_t)unsupported, failed,
                 unsupported);
     if (n_failed)
         *n_failed = failed;

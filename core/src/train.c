@@ -1,3 +1,4 @@
+#include "sysutil.h"
 #include "train.h"
 
 #include "activation.h"
@@ -7,7 +8,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char *const loss_names[] = {"softhinge", "hinge", "qhinge"};
 
@@ -51,13 +51,6 @@ double pb_train_tau(const pb_train_config *c)
 {
     double r = c->tau_alpha_crit / c->alpha;
     return c->tau_over_h * (double)c->h * (r < 1.0 ? r : 1.0);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* Everything one run holds on the device. */
@@ -181,7 +174,7 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
                  pb_backend *be, const pb_backend_info *info, FILE *dyn, pb_train_result *r)
 {
     (void)info;
-    double t0 = now_s();
+    double t0 = pb_now_s();
     run_ctx x;
     double *host = NULL, *obuf = NULL;
     pb_buf *theta0 = NULL, *theta = NULL;
@@ -301,7 +294,7 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
     }
     r->ok = 1;
 out:
-    r->wall_s = now_s() - t0;
+    r->wall_s = pb_now_s() - t0;
     if (theta0)
         vt->buf_free(be, theta0);
     if (theta)
