@@ -219,9 +219,11 @@ static void test_gemm_alpha_zero(const ctx *T)
 static void test_gemm(const ctx *T)
 {
     test_gemm_alpha_zero(T);
+    /* All but the last take the small-shape kernel by default; 150 x 140
+     * x 120 (2.5M multiply-adds, tiles half full) takes the tiled one. */
     static const size_t shapes[][3] = {
         {33, 17, 45}, {1, 1, 1}, {64, 64, 16}, {70, 130, 37}, {5, 3, 0},
-        {129, 2, 3},
+        {129, 2, 3}, {150, 140, 120},
     };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; ++s)
         for (int ta = 0; ta < 2; ++ta)
@@ -231,6 +233,86 @@ static void test_gemm(const ctx *T)
                 gemm_case(T, ta, tb, shapes[s][0], shapes[s][1], shapes[s][2],
                           -0.7, 0.45);
             }
+}
+
+/* The two GEMM kernels, the 64 x 64 tiled one and the one-invocation-per-
+ * element one that small and skinny shapes take, must give the same bits:
+ * which one runs depends on the shape, and results must not.  One instance
+ * is forced to each (PB_VULKAN_GEMM); the inputs mix random values with
+ * exact zeros of both signs, small integers (exact cancellations) and an
+ * infinity. */
+static double mixed_value(const ctx *T, size_t i)
+{
+    if (i % 97 == 13)
+        return INFINITY;
+    if (i % 7 == 0)
+        return i % 2 ? -0.0 : 0.0;
+    if (i % 5 == 0)
+        return (double)((int)(i % 9) - 4);
+    return stored(T, vk_uniform());
+}
+
+static void test_gemm_kernels(const pb_backend_vtable *vt, pb_dtype dtype)
+{
+    ctx K[2] = {{vt, NULL, dtype, "tiled", 0.0}, {vt, NULL, dtype, "small", 0.0}};
+    pb_backend_options opts = {sizeof opts, dtype, 0, NULL};
+    char err[1024] = "";
+    for (int i = 0; i < 2; ++i) {
+        setenv("PB_VULKAN_GEMM", K[i].dname, 1);
+        pb_status st = vt->create(&opts, &K[i].be, err, sizeof err);
+        CHECK_MSG(st == PB_OK, "create (PB_VULKAN_GEMM=%s): %s", K[i].dname, err);
+    }
+    unsetenv("PB_VULKAN_GEMM");
+    if (!K[0].be || !K[1].be) {
+        vt->destroy(K[0].be);
+        vt->destroy(K[1].be);
+        return;
+    }
+    static const size_t shapes[][3] = {
+        {33, 17, 45}, {1, 1, 1}, {64, 64, 16}, {70, 130, 37}, {5, 3, 0},
+        {129, 2, 3}, {200, 1, 12}, {1, 12, 200}, {12, 10, 200},
+        {200, 12, 10}, {65, 65, 17}, {3, 70, 33}, {16, 16, 32},
+    };
+    size_t bad = 0, cases = 0;
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; ++s)
+        for (int t = 0; t < 8; ++t) {
+            int ta = t & 1, tb = (t >> 1) & 1;
+            double alpha = 0.75, beta = (t >> 2) ? -0.5 : 0.0;
+            size_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+            size_t lda = (ta ? m : k) + 1, ldb = (tb ? k : n) + 2, ldc = n;
+            size_t na = (ta ? k : m) * lda + 1, nb = (tb ? n : k) * ldb + 1;
+            size_t nc = m * n;
+            double *h = malloc((na + nb + nc) * sizeof *h);
+            for (size_t i = 0; i < na + nb + nc; ++i)
+                h[i] = mixed_value(&K[0], i);
+            double *got[2];
+            for (int i = 0; i < 2; ++i) {
+                pb_buf *a = upload(&K[i], h, na), *b = upload(&K[i], h + na, nb);
+                pb_buf *c = upload(&K[i], h + na + nb, nc);
+                OK(&K[i], vt->gemm(K[i].be, ta ? PB_TRANS : PB_NO_TRANS,
+                                   tb ? PB_TRANS : PB_NO_TRANS, m, n, k, alpha,
+                                   a, 0, lda, b, 0, ldb, beta, c, 0, ldc));
+                got[i] = download(&K[i], c, nc);
+                vt->buf_free(K[i].be, a);
+                vt->buf_free(K[i].be, b);
+                vt->buf_free(K[i].be, c);
+            }
+            ++cases;
+            if (memcmp(got[0], got[1], nc * sizeof(double)) != 0) {
+                if (!bad)
+                    fprintf(stderr, "gemm kernels differ: %s%s m=%zu n=%zu "
+                            "k=%zu beta=%g\n", ta ? "T" : "N", tb ? "T" : "N",
+                            m, n, k, beta);
+                ++bad;
+            }
+            free(got[0]);
+            free(got[1]);
+            free(h);
+        }
+    CHECK_MSG(bad == 0, "[%s] tiled and small-shape GEMM kernels differ in "
+              "%zu of %zu cases", dtype == PB_F64 ? "f64" : "f32", bad, cases);
+    vt->destroy(K[0].be);
+    vt->destroy(K[1].be);
 }
 
 /* ---- axpby, mul ---- */
@@ -515,6 +597,76 @@ static void test_reductions(const ctx *T)
     CHECK_MSG(r == 0.0, "max_abs_diff of equal prefixes gave %g", r);
     T->vt->buf_free(T->be, x);
     T->vt->buf_free(T->be, y);
+}
+
+/* step_scalars (ABI 1.1) gives the bits of dot(g1, g1), dist2(g, g1) and
+ * max_abs_diff(o, o1) called one by one, whatever the sizes (one partial or
+ * many), with work recorded before it in the same batch, with zeros of
+ * both signs and with a NaN. */
+static void step_scalars_case(const ctx *T, size_t n, size_t m, int special)
+{
+    const size_t off = 3;
+    double *hg = random_array(T, n + m + off, -1, 1);
+    double *hg1 = random_array(T, n + m + off, -1, 1);
+    if (special == 1) /* -0 everywhere: sums of zeros */
+        for (size_t i = 0; i < n + m + off; ++i)
+            hg[i] = hg1[i] = -0.0;
+    if (special == 2 && m > 2)
+        hg1[off + n + m / 2] = NAN;
+    pb_buf *g = upload(T, hg, n + m + off);
+    pb_buf *src = upload(T, hg1, n + m + off);
+    pb_buf *g1 = NULL;
+    OK(T, T->vt->buf_alloc(T->be, n + m + off, &g1));
+    /* Recorded, not yet submitted: step_scalars must see it. */
+    OK(T, T->vt->copy(T->be, g1, 0, src, 0, n + m + off));
+    double got[3] = {-1, -1, -1}, want[3];
+    OK(T, T->vt->step_scalars(T->be, n, g, off, g1, off, m, g, off + n, g1,
+                              off + n, got));
+    OK(T, T->vt->dot(T->be, n, g1, off, g1, off, &want[0]));
+    OK(T, T->vt->dist2(T->be, n, g, off, g1, off, &want[1]));
+    OK(T, T->vt->max_abs_diff(T->be, m, g, off + n, g1, off + n, &want[2]));
+    for (int i = 0; i < 3; ++i)
+        CHECK_MSG(memcmp(&got[i], &want[i], sizeof got[i]) == 0 ||
+                      (isnan(got[i]) && isnan(want[i])),
+                  "[%s] step_scalars n=%zu m=%zu special=%d: out[%d] %.17g, "
+                  "separate op %.17g", T->dname, n, m, special, i, got[i],
+                  want[i]);
+    if (special == 2 && m > 2)
+        CHECK_MSG(isnan(got[2]), "step_scalars: NaN in o1 gave %g", got[2]);
+    T->vt->buf_free(T->be, g);
+    T->vt->buf_free(T->be, g1);
+    T->vt->buf_free(T->be, src);
+    free(hg);
+    free(hg1);
+}
+
+static void test_step_scalars(const ctx *T)
+{
+    CHECK(PB_VT_HAS(T->vt, step_scalars));
+    if (!PB_VT_HAS(T->vt, step_scalars))
+        return;
+    static const size_t nm[][2] = {{1, 1},     {276, 200}, {257, 1000},
+                                   {300001, 5}, {0, 7},     {7, 0},
+                                   {0, 0},      {256, 256}, {5000, 70000}};
+    for (size_t i = 0; i < sizeof nm / sizeof nm[0]; ++i)
+        step_scalars_case(T, nm[i][0], nm[i][1], 0);
+    step_scalars_case(T, 100, 100, 1);
+    step_scalars_case(T, 1000, 1000, 1);
+    step_scalars_case(T, 13, 7, 2);
+    step_scalars_case(T, 13, 700, 2);
+
+    /* Argument checks. */
+    pb_buf *b = NULL;
+    OK(T, T->vt->buf_alloc(T->be, 10, &b));
+    double out[3];
+    CHECK(T->vt->step_scalars(T->be, 5, b, 0, b, 0, 5, b, 0, b, 0, NULL) ==
+          PB_ERR_INVALID);
+    CHECK(T->vt->step_scalars(T->be, 5, b, 6, b, 0, 5, b, 0, b, 0, out) ==
+          PB_ERR_INVALID);
+    CHECK(strstr(T->vt->last_error(T->be), "step_scalars") != NULL);
+    CHECK(T->vt->step_scalars(T->be, 5, b, 0, b, 0, 11, b, 0, b, 0, out) ==
+          PB_ERR_INVALID);
+    T->vt->buf_free(T->be, b);
 }
 
 /* ---- loss ---- */
@@ -908,9 +1060,11 @@ int main(int argc, char **argv)
         test_caps(&T);
         test_transfer_fill_copy(&T);
         test_gemm(&T);
+        test_gemm_kernels(vt, T.dtype);
         test_axpby_mul(&T);
         test_activations(&T);
         test_reductions(&T);
+        test_step_scalars(&T);
         test_loss(&T);
         test_batching(&T);
         test_errors(&T);

@@ -17,14 +17,17 @@ layout(push_constant) uniform Push {
     uint zoff;
     uint doff;
     uint dzoff;
-    uint kind;
 } pc;
+
+// The activation kind (pb_act_kind), one pipeline per kind: with a runtime
+// kind a CPU driver runs every kind's code under a mask.
+layout(constant_id = 0) const uint KIND = 0u;
 
 void main()
 {
     uint stride = gl_NumWorkGroups.x * PB_WG;
     for (uint i = gl_GlobalInvocationID.x; i < pc.n; i += stride) {
-        REAL g = pb_act_dg(pc.kind, pc.beta, z[pc.zoff + i]);
+        REAL g = pb_act_dg(KIND, pc.beta, z[pc.zoff + i]);
         dz[pc.dzoff + i] = dout[pc.doff + i] * (pc.c * g);
     }
 }

@@ -14,14 +14,17 @@ layout(push_constant) uniform Push {
     uint n;
     uint zoff;
     uint ooff;
-    uint kind;
 } pc;
+
+// The activation kind (pb_act_kind), one pipeline per kind: with a runtime
+// kind a CPU driver runs every kind's code under a mask.
+layout(constant_id = 0) const uint KIND = 0u;
 
 void main()
 {
     uint stride = gl_NumWorkGroups.x * PB_WG;
     for (uint i = gl_GlobalInvocationID.x; i < pc.n; i += stride) {
-        o[pc.ooff + i] = pc.c * pb_act_g_over_beta(pc.kind, pc.beta,
+        o[pc.ooff + i] = pc.c * pb_act_g_over_beta(KIND, pc.beta,
                                                     z[pc.zoff + i]);
     }
 }

@@ -6,8 +6,8 @@
  *   vk_memory.c     buffers, memory types, host transfers
  *   vk_kernels.c    embedded SPIR-V, pipelines, push-constant packing
  *   vk_stream.c     command recording, barriers, batching, submission
- *   vk_ops.c        elementwise ops and GEMM
- *   vk_reduce.c     reductions and the loss op
+ *   vk_ops.c        elementwise ops and GEMM (tiled and small-shape kernels)
+ *   vk_reduce.c     reductions, step_scalars and the loss op
  *   vk_plugin.c     the ABI: descriptor, vtable, create/destroy, caps
  */
 #ifndef PB_VK_INTERNAL_H
@@ -32,6 +32,9 @@
 #define PB_VK_MAX_PARTS 1024u
 /* Bytes of one loss partial in the widest (double) layout. */
 #define PB_VK_LOSS_PART_MAX 40u
+/* Pipelines per kernel: one per value of its specialization constant 0
+ * (the activation or loss kind; 0 for kernels without one). */
+#define PB_VK_MAX_SPEC 4u
 
 typedef enum pb_vk_kernel {
     PB_VK_FILL,
@@ -41,6 +44,7 @@ typedef enum pb_vk_kernel {
     PB_VK_ACT_FORWARD,
     PB_VK_ACT_BACKWARD,
     PB_VK_GEMM,
+    PB_VK_GEMM_SMALL,
     PB_VK_REDUCE_PARTIAL,
     PB_VK_REDUCE_FINAL,
     PB_VK_LOSS_PARTIAL,
@@ -114,7 +118,10 @@ struct pb_backend {
 
     VkDescriptorSetLayout set_layouts[PB_VK_MAX_BINDINGS + 1];
     VkPipelineLayout pipe_layouts[PB_VK_MAX_BINDINGS + 1];
-    VkPipeline pipelines[PB_VK_KERNEL_COUNT];
+    VkPipeline pipelines[PB_VK_KERNEL_COUNT][PB_VK_MAX_SPEC];
+    /* PB_VULKAN_GEMM test hook: 0 by shape, 1 always tiled, 2 always the
+     * small-shape kernel. */
+    int gemm_force;
 
     pb_vk_stream stream;
     pb_buf *parts;     /* stage-1 reduction partials */
@@ -198,9 +205,12 @@ pb_status pb_vk_check_alias(pb_backend *be, const pb_buf *in, size_t in_off,
 
 pb_status pb_vk_kernels_init(pb_backend *be);
 void pb_vk_kernels_destroy(pb_backend *be);
-/* The pipeline of kernel k for the instance's dtype, built on first use. */
-pb_status pb_vk_pipeline(pb_backend *be, pb_vk_kernel k, VkPipeline *out,
-                         VkPipelineLayout *layout, uint32_t *n_bindings);
+/* The pipeline of kernel k for the instance's dtype, with its
+ * specialization constant 0 set to spec (< PB_VK_MAX_SPEC), built on first
+ * use. */
+pb_status pb_vk_pipeline(pb_backend *be, pb_vk_kernel k, uint32_t spec,
+                         VkPipeline *out, VkPipelineLayout *layout,
+                         uint32_t *n_bindings);
 
 /* Push constants in the std430 layout of the shaders' Push blocks: members
  * are appended in declaration order, REAL members as float or double
@@ -232,6 +242,11 @@ pb_status pb_vk_dispatch(pb_backend *be, pb_vk_kernel k,
                          const pb_vk_binding *bindings, uint32_t n_bindings,
                          const pb_vk_push *push, uint32_t groups_x,
                          uint32_t groups_y);
+/* The same with the pipeline specialized for spec (see pb_vk_pipeline). */
+pb_status pb_vk_dispatch_spec(pb_backend *be, pb_vk_kernel k, uint32_t spec,
+                              const pb_vk_binding *bindings,
+                              uint32_t n_bindings, const pb_vk_push *push,
+                              uint32_t groups_x, uint32_t groups_y);
 /* Submits the batch and waits for it; a no-op when nothing is recorded. */
 pb_status pb_vk_flush(pb_backend *be);
 /* Flushes, then opens a fresh batch and returns its command buffer for a

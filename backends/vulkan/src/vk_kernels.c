@@ -26,6 +26,8 @@
 #include "act_backward_f64.h"
 #include "gemm_f32.h"
 #include "gemm_f64.h"
+#include "gemm_small_f32.h"
+#include "gemm_small_f64.h"
 #include "reduce_partial_f32.h"
 #include "reduce_partial_f64.h"
 #include "reduce_partial_acc64.h"
@@ -67,6 +69,8 @@ static const kernel_desc kernels[PB_VK_KERNEL_COUNT] = {
                             SPV(pb_spv_act_backward_f64), NO_SPV},
     [PB_VK_GEMM] = {"gemm", 3, SPV(pb_spv_gemm_f32), SPV(pb_spv_gemm_f64),
                     NO_SPV},
+    [PB_VK_GEMM_SMALL] = {"gemm_small", 3, SPV(pb_spv_gemm_small_f32),
+                          SPV(pb_spv_gemm_small_f64), NO_SPV},
     [PB_VK_REDUCE_PARTIAL] = {"reduce_partial", 3,
                               SPV(pb_spv_reduce_partial_f32),
                               SPV(pb_spv_reduce_partial_f64),
@@ -146,9 +150,11 @@ void pb_vk_kernels_destroy(pb_backend *be)
     if (be->device == VK_NULL_HANDLE)
         return;
     for (int k = 0; k < PB_VK_KERNEL_COUNT; ++k) {
-        if (be->pipelines[k] != VK_NULL_HANDLE)
-            vk->vkDestroyPipeline(be->device, be->pipelines[k], NULL);
-        be->pipelines[k] = VK_NULL_HANDLE;
+        for (uint32_t s = 0; s < PB_VK_MAX_SPEC; ++s) {
+            if (be->pipelines[k][s] != VK_NULL_HANDLE)
+                vk->vkDestroyPipeline(be->device, be->pipelines[k][s], NULL);
+            be->pipelines[k][s] = VK_NULL_HANDLE;
+        }
     }
     for (int n = 1; n <= PB_VK_MAX_BINDINGS; ++n) {
         if (be->pipe_layouts[n] != VK_NULL_HANDLE)
@@ -161,7 +167,9 @@ void pb_vk_kernels_destroy(pb_backend *be)
     }
 }
 
-static pb_status build_pipeline(pb_backend *be, pb_vk_kernel k)
+/* Every kernel is built with constant_id 0 = spec; a shader that declares
+ * no such constant ignores it. */
+static pb_status build_pipeline(pb_backend *be, pb_vk_kernel k, uint32_t spec)
 {
     pb_vk_api *vk = &be->vk;
     const kernel_desc *desc = &kernels[k];
@@ -177,6 +185,17 @@ static pb_status build_pipeline(pb_backend *be, pb_vk_kernel k)
         "vkCreateShaderModule");
     if (st != PB_OK)
         return st;
+    const VkSpecializationMapEntry entry = {
+        .constantID = 0,
+        .offset = 0,
+        .size = sizeof spec,
+    };
+    const VkSpecializationInfo spec_info = {
+        .mapEntryCount = 1,
+        .pMapEntries = &entry,
+        .dataSize = sizeof spec,
+        .pData = &spec,
+    };
     VkComputePipelineCreateInfo info = {
         .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
         .stage = {
@@ -184,14 +203,16 @@ static pb_status build_pipeline(pb_backend *be, pb_vk_kernel k)
             .stage = VK_SHADER_STAGE_COMPUTE_BIT,
             .module = module,
             .pName = "main",
+            .pSpecializationInfo = &spec_info,
         },
         .layout = be->pipe_layouts[desc->n_bindings],
     };
+    VkPipeline *slot = &be->pipelines[k][spec];
     VkResult r = vk->vkCreateComputePipelines(be->device, VK_NULL_HANDLE, 1,
-                                              &info, NULL, &be->pipelines[k]);
+                                              &info, NULL, slot);
     vk->vkDestroyShaderModule(be->device, module, NULL);
     if (r != VK_SUCCESS) {
-        be->pipelines[k] = VK_NULL_HANDLE;
+        *slot = VK_NULL_HANDLE;
         st = pb_vk_check(be, r, "vkCreateComputePipelines");
         return pb_vk_fail(be, st, "building the %s kernel: %s", desc->name,
                           pb_vk_result_name(r));
@@ -199,15 +220,20 @@ static pb_status build_pipeline(pb_backend *be, pb_vk_kernel k)
     return PB_OK;
 }
 
-pb_status pb_vk_pipeline(pb_backend *be, pb_vk_kernel k, VkPipeline *out,
-                         VkPipelineLayout *layout, uint32_t *n_bindings)
+pb_status pb_vk_pipeline(pb_backend *be, pb_vk_kernel k, uint32_t spec,
+                         VkPipeline *out, VkPipelineLayout *layout,
+                         uint32_t *n_bindings)
 {
-    if (be->pipelines[k] == VK_NULL_HANDLE) {
-        pb_status st = build_pipeline(be, k);
+    if (spec >= PB_VK_MAX_SPEC)
+        return pb_vk_fail(be, PB_ERR_INVALID,
+                          "internal: specialization %u of kernel %d", spec,
+                          (int)k);
+    if (be->pipelines[k][spec] == VK_NULL_HANDLE) {
+        pb_status st = build_pipeline(be, k, spec);
         if (st != PB_OK)
             return st;
     }
-    *out = be->pipelines[k];
+    *out = be->pipelines[k][spec];
     *layout = be->pipe_layouts[kernels[k].n_bindings];
     *n_bindings = kernels[k].n_bindings;
     return PB_OK;

@@ -40,5 +40,9 @@ pb_status pb_vk_dist2(pb_backend *be, size_t n, const pb_buf *x, size_t xoff,
 pb_status pb_vk_max_abs_diff(pb_backend *be, size_t n, const pb_buf *x,
                              size_t xoff, const pb_buf *y, size_t yoff,
                              double *result);
+pb_status pb_vk_step_scalars(pb_backend *be, size_t n, const pb_buf *g,
+                             size_t goff, const pb_buf *g1, size_t g1off,
+                             size_t m, const pb_buf *o, size_t ooff,
+                             const pb_buf *o1, size_t o1off, double out[3]);
 
 #endif

@@ -159,6 +159,11 @@ static pb_status vk_create(const pb_backend_options *opts, pb_backend **out,
         return PB_ERR_NOMEM;
     }
     be->dtype = dtype;
+    const char *gemm = getenv("PB_VULKAN_GEMM");
+    if (gemm && strcmp(gemm, "tiled") == 0)
+        be->gemm_force = 1;
+    else if (gemm && strcmp(gemm, "small") == 0)
+        be->gemm_force = 2;
     be->elem_size = dtype == PB_F64 ? sizeof(double) : sizeof(float);
 
     pb_status st = pb_vk_context_create(be, selector);
@@ -251,6 +256,7 @@ static const pb_backend_vtable vtable = {
     .dist2 = pb_vk_dist2,
     .max_abs_diff = pb_vk_max_abs_diff,
     .sync = vk_sync,
+    .step_scalars = pb_vk_step_scalars,
 };
 
 PB_EXPORT const pb_backend_vtable *PB_BACKEND_ENTRY_SYMBOL(void)

@@ -267,6 +267,15 @@ pb_status pb_vk_dispatch(pb_backend *be, pb_vk_kernel k,
                          const pb_vk_push *push, uint32_t groups_x,
                          uint32_t groups_y)
 {
+    return pb_vk_dispatch_spec(be, k, 0, bindings, n_bindings, push,
+                               groups_x, groups_y);
+}
+
+pb_status pb_vk_dispatch_spec(pb_backend *be, pb_vk_kernel k, uint32_t spec,
+                              const pb_vk_binding *bindings,
+                              uint32_t n_bindings, const pb_vk_push *push,
+                              uint32_t groups_x, uint32_t groups_y)
+{
     pb_vk_api *vk = &be->vk;
     pb_vk_stream *s = &be->stream;
     VkPipeline pipeline;
@@ -275,7 +284,8 @@ pb_status pb_vk_dispatch(pb_backend *be, pb_vk_kernel k,
     if (push->overflow || push->size == 0)
         return pb_vk_fail(be, PB_ERR_INVALID,
                           "internal: bad push constants for kernel %d", (int)k);
-    pb_status st = pb_vk_pipeline(be, k, &pipeline, &layout, &expected);
+    pb_status st = pb_vk_pipeline(be, k, spec, &pipeline, &layout,
+                                  &expected);
     if (st != PB_OK)
         return st;
     if (n_bindings != expected)
