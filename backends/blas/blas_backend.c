@@ -1,7 +1,12 @@
 /*
- * The OpenBLAS backend: GEMM through CBLAS (row-major), everything else
- * through the shared CPU kernels, which are single fused loops, so the time
- * of a training step is the time of its GEMMs.
+ * The OpenBLAS backend: GEMM through CBLAS (row-major), the activations
+ * through its own vectorised kernels (blas_act.h: AVX-512, AVX2 + FMA or
+ * portable, picked at create() from what the CPU supports; the environment
+ * variable PHASEBENCH_BLAS_SIMD=avx512|avx2|portable asks for one, for
+ * tests and comparisons), everything else through the shared CPU kernels,
+ * which are single fused loops, so the time of a training step is close to
+ * the time of its GEMMs.  The chosen kernels are reported in the features
+ * as "simd".
  *
  * Threads: OpenBLAS has one process-wide thread count.  Each instance keeps
  * its own count and re-applies it before each GEMM when another instance
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "blas_act.h"
 #include "cpu_host.h"
 #include "cpu_kernels.h"
 #include "phasebench/backend.h"
@@ -26,7 +32,8 @@ typedef struct blas_state {
     char threads_text[16];
     char config[256];
     char corename[64];
-    pb_feature features[6];
+    const pb_blas_act_impl *act; /* activation kernels for this CPU */
+    pb_feature features[7];
 } blas_state;
 
 /* Processors OpenBLAS will use for "all cores"; at least 1. */
@@ -70,18 +77,32 @@ static pb_status blas_create(const pb_backend_options *opts, pb_backend **out,
             snprintf(err, err_len, "blas: create: out of memory");
         return PB_ERR_NOMEM;
     }
+    const char *want = getenv("PHASEBENCH_BLAS_SIMD");
+    s->act = pb_blas_act_select(want);
+    if (!s->act) {
+        free(s);
+        pb_cpu_destroy(*out);
+        *out = NULL;
+        if (err && err_len > 0)
+            snprintf(err, err_len,
+                     "blas: create: PHASEBENCH_BLAS_SIMD=%s: no such kernels, "
+                     "or this CPU cannot run them (avx512, avx2, portable)",
+                     want ? want : "");
+        return PB_ERR_UNAVAILABLE;
+    }
     openblas_set_num_threads(opts->threads > 0 ? opts->threads : blas_procs());
     /* OpenBLAS may cap the request (MAX_THREADS): report what it uses. */
     s->threads = openblas_get_num_threads();
     snprintf(s->threads_text, sizeof s->threads_text, "%d", s->threads);
     copy_text(s->config, sizeof s->config, openblas_get_config());
     copy_text(s->corename, sizeof s->corename, openblas_get_corename());
-    s->features[0] = (pb_feature){"impl", "OpenBLAS CBLAS GEMM, shared C kernels"};
+    s->features[0] = (pb_feature){"impl", "OpenBLAS CBLAS GEMM, vectorised activations, shared C kernels"};
     s->features[1] = (pb_feature){"openblas_config", s->config};
     s->features[2] = (pb_feature){"openblas_core", s->corename};
     s->features[3] = (pb_feature){"threads", s->threads_text};
-    s->features[4] = (pb_feature){"compiler", __VERSION__};
-    s->features[5] = (pb_feature){NULL, NULL};
+    s->features[4] = (pb_feature){"simd", s->act->name};
+    s->features[5] = (pb_feature){"compiler", __VERSION__};
+    s->features[6] = (pb_feature){NULL, NULL};
     (*out)->plugin = s;
     return PB_OK;
 }
@@ -159,10 +180,50 @@ static pb_status blas_gemm(pb_backend *be, pb_trans ta, pb_trans tb, size_t m,
     return PB_OK;
 }
 
+/* The activations: the shared argument checks, then this instance's
+ * kernels. */
+static pb_status blas_act_forward(pb_backend *be, const pb_act *act, size_t n,
+                                  const pb_buf *z, size_t zoff, pb_buf *out,
+                                  size_t ooff)
+{
+    pb_status st = pb_cpu_act_forward_check(be, act, n, z, zoff, out, ooff);
+    if (st != PB_OK)
+        return st;
+    const pb_blas_act_impl *k = ((const blas_state *)be->plugin)->act;
+    if (be->dtype == PB_F64)
+        k->forward_d(act, n, (const double *)z->data + zoff,
+                     (double *)out->data + ooff);
+    else
+        k->forward_f(act, n, (const float *)z->data + zoff,
+                     (float *)out->data + ooff);
+    return PB_OK;
+}
+
+static pb_status blas_act_backward(pb_backend *be, const pb_act *act, size_t n,
+                                   const pb_buf *z, size_t zoff,
+                                   const pb_buf *dout, size_t doff, pb_buf *dz,
+                                   size_t dzoff)
+{
+    pb_status st = pb_cpu_act_backward_check(be, act, n, z, zoff, dout, doff,
+                                             dz, dzoff);
+    if (st != PB_OK)
+        return st;
+    const pb_blas_act_impl *k = ((const blas_state *)be->plugin)->act;
+    if (be->dtype == PB_F64)
+        k->backward_d(act, n, (const double *)z->data + zoff,
+                      (const double *)dout->data + doff,
+                      (double *)dz->data + dzoff);
+    else
+        k->backward_f(act, n, (const float *)z->data + zoff,
+                      (const float *)dout->data + doff,
+                      (float *)dz->data + dzoff);
+    return PB_OK;
+}
+
 static const pb_backend_vtable blas_vtable = {
     .struct_size = sizeof(pb_backend_vtable),
     .name = "blas",
-    .description = "OpenBLAS: CBLAS GEMM, threaded; element-wise ops in C",
+    .description = "OpenBLAS: CBLAS GEMM, threaded; vectorised activations; element-wise ops in C",
     .probe = blas_probe,
     .create = blas_create,
     .destroy = blas_destroy,
@@ -177,8 +238,8 @@ static const pb_backend_vtable blas_vtable = {
     .gemm = blas_gemm,
     .axpby = pb_cpu_axpby,
     .mul = pb_cpu_mul,
-    .act_forward = pb_cpu_act_forward,
-    .act_backward = pb_cpu_act_backward,
+    .act_forward = blas_act_forward,
+    .act_backward = blas_act_backward,
     .loss = pb_cpu_loss,
     .sum = pb_cpu_sum,
     .dot = pb_cpu_dot,

@@ -416,9 +416,9 @@ pb_status pb_cpu_mul(pb_backend *be, size_t n, double a, const pb_buf *x,
     return PB_OK;
 }
 
-pb_status pb_cpu_act_forward(pb_backend *be, const pb_act *act, size_t n,
-                             const pb_buf *z, size_t zoff, pb_buf *out,
-                             size_t ooff)
+pb_status pb_cpu_act_forward_check(pb_backend *be, const pb_act *act, size_t n,
+                                   const pb_buf *z, size_t zoff,
+                                   const pb_buf *out, size_t ooff)
 {
     if (!be)
         return PB_ERR_INVALID;
@@ -430,6 +430,14 @@ pb_status pb_cpu_act_forward(pb_backend *be, const pb_act *act, size_t n,
         st = check_vec(be, "act_forward", "out", out, ooff, n);
     if (st == PB_OK)
         st = check_alias(be, "act_forward", "z", z, zoff, "out", out, ooff, n);
+    return st;
+}
+
+pb_status pb_cpu_act_forward(pb_backend *be, const pb_act *act, size_t n,
+                             const pb_buf *z, size_t zoff, pb_buf *out,
+                             size_t ooff)
+{
+    pb_status st = pb_cpu_act_forward_check(be, act, n, z, zoff, out, ooff);
     if (st != PB_OK)
         return st;
     if (be->dtype == PB_F64)
@@ -439,9 +447,10 @@ pb_status pb_cpu_act_forward(pb_backend *be, const pb_act *act, size_t n,
     return PB_OK;
 }
 
-pb_status pb_cpu_act_backward(pb_backend *be, const pb_act *act, size_t n,
-                              const pb_buf *z, size_t zoff, const pb_buf *dout,
-                              size_t doff, pb_buf *dz, size_t dzoff)
+pb_status pb_cpu_act_backward_check(pb_backend *be, const pb_act *act,
+                                    size_t n, const pb_buf *z, size_t zoff,
+                                    const pb_buf *dout, size_t doff,
+                                    const pb_buf *dz, size_t dzoff)
 {
     if (!be)
         return PB_ERR_INVALID;
@@ -458,6 +467,15 @@ pb_status pb_cpu_act_backward(pb_backend *be, const pb_act *act, size_t n,
         st = check_alias(be, op, "z", z, zoff, "dz", dz, dzoff, n);
     if (st == PB_OK)
         st = check_alias(be, op, "dout", dout, doff, "dz", dz, dzoff, n);
+    return st;
+}
+
+pb_status pb_cpu_act_backward(pb_backend *be, const pb_act *act, size_t n,
+                              const pb_buf *z, size_t zoff, const pb_buf *dout,
+                              size_t doff, pb_buf *dz, size_t dzoff)
+{
+    pb_status st = pb_cpu_act_backward_check(be, act, n, z, zoff, dout, doff,
+                                             dz, dzoff);
     if (st != PB_OK)
         return st;
     if (be->dtype == PB_F64)

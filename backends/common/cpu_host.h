@@ -69,6 +69,18 @@ pb_status pb_cpu_gemm_check(pb_backend *be, pb_trans ta, pb_trans tb,
                             size_t boff, size_t ldb, const pb_buf *c,
                             size_t coff, size_t ldc);
 
+/* The argument checks of act_forward / act_backward (activation
+ * parameters, views, aliasing), exactly as pb_cpu_act_forward and
+ * pb_cpu_act_backward run them before their kernels; they clear the last
+ * error first.  For a plugin with its own activation kernels. */
+pb_status pb_cpu_act_forward_check(pb_backend *be, const pb_act *act, size_t n,
+                                   const pb_buf *z, size_t zoff,
+                                   const pb_buf *out, size_t ooff);
+pb_status pb_cpu_act_backward_check(pb_backend *be, const pb_act *act,
+                                    size_t n, const pb_buf *z, size_t zoff,
+                                    const pb_buf *dout, size_t doff,
+                                    const pb_buf *dz, size_t dzoff);
+
 /* Vtable members (same contracts as in backend.h). */
 const char *pb_cpu_last_error(const pb_backend *be);
 pb_status pb_cpu_buf_alloc(pb_backend *be, size_t n, pb_buf **out);
