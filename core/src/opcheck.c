@@ -4,6 +4,7 @@
  * generation, running one case on one backend, judging, output, and the
  * driver. */
 #include "opcheck.h"
+#include "strutil.h"
 
 #include <csv.h>
 #include <inttypes.h>
@@ -1433,7 +1434,7 @@ int pb_opcheck_run_opts(const pb_backend_vtable *ref,
         verdict v = {V_PASS, NAN, NAN, ""};
         if (dst == PB_ERR_UNSUPPORTED) {
             v.status = V_UNSUPPORTED;
-            snprintf(v.detail, sizeof v.detail, "%s", why);
+            pb_strcpy_trunc(v.detail, sizeof v.detail, why);
         } else {
             host_data h;
             side_result rr, dr;
