@@ -1,8 +1,8 @@
 /* The step benchmark (see bench.h). */
 #include <cblas.h> /* first: openblas_config.h defines _GNU_SOURCE */
 
-#include "sysutil.h"
 #include "bench.h"
+#include "flow.h"
 
 #include "activation.h"
 #include "build_info.h"
@@ -10,6 +10,7 @@
 #include "report.h"
 #include "rng.h"
 #include "session.h"
+#include "sysutil.h"
 #include "strutil.h"
 
 #include <limits.h>
@@ -524,9 +525,8 @@ static pb_status run_step(void *vctx)
         (s = vt->axpby(be, n, -x->dt, x->g, 0, 1.0, x->w1, 0)) ||
         (s = pb_model_loss_grad(x->m, x->w1, x->b, &x->loss, x->g1, &st)) ||
         (s = vt->copy(be, x->o1, 0, x->b->out, 0, P)) ||
-        (s = vt->dot(be, n, x->g1, 0, x->g1, 0, &x->gg1)) ||
-        (s = vt->dist2(be, n, x->g, 0, x->g1, 0, &x->dist)) ||
-        (s = vt->max_abs_diff(be, P, x->o, 0, x->o1, 0, &x->dmax)))
+        (s = pb_flow_step_scalars(vt, be, n, x->g, x->g1, P, x->o, x->o1, &x->gg1, &x->dist,
+                                  &x->dmax)))
         return s;
     return backend_sync(x->m);
 }

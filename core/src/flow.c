@@ -114,27 +114,23 @@ static pb_status tentative_step(const pb_flow_problem *pr, const pb_flow_params 
     return vt->axpby(pr->be, n, -dt, b->g, 0, 1.0, b->w1, 0);
 }
 
-/* |g1|^2, |g - g1|^2 and max |o - o1|: one device round trip when the
- * backend offers step_scalars (ABI 1.1), else three. */
-static pb_status step_scalars(const pb_flow_problem *pr, const flow_bufs *b, double *gg1,
-                              double *dist, double *dmax)
+pb_status pb_flow_step_scalars(const pb_backend_vtable *vt, pb_backend *be, size_t n,
+                               const pb_buf *g, const pb_buf *g1, size_t m, const pb_buf *o,
+                               const pb_buf *o1, double *gg1, double *dist, double *dmax)
 {
-    const pb_backend_vtable *vt = pr->vt;
-    size_t n = pr->n_params;
     if (PB_VT_HAS(vt, step_scalars)) {
-        double out[3];
-        pb_status st = vt->step_scalars(pr->be, n, b->g, 0, b->g1, 0, pr->n_out, b->o, 0, b->o1, 0,
-                                        out);
+        double out[3] = {0, 0, 0};
+        pb_status st = vt->step_scalars(be, n, g, 0, g1, 0, m, o, 0, o1, 0, out);
         *gg1 = out[0];
         *dist = out[1];
         *dmax = out[2];
         return st;
     }
-    pb_status st = vt->dot(pr->be, n, b->g1, 0, b->g1, 0, gg1);
+    pb_status st = vt->dot(be, n, g1, 0, g1, 0, gg1);
     if (st == PB_OK)
-        st = vt->dist2(pr->be, n, b->g, 0, b->g1, 0, dist);
+        st = vt->dist2(be, n, g, 0, g1, 0, dist);
     if (st == PB_OK)
-        st = vt->max_abs_diff(pr->be, pr->n_out, b->o, 0, b->o1, 0, dmax);
+        st = vt->max_abs_diff(be, m, o, 0, o1, 0, dmax);
     return st;
 }
 
@@ -204,7 +200,8 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
             double gg1 = 0.0, dist = 0.0, dmax = 0.0;
             if (tentative_step(pr, p, &b, s->dt) != PB_OK ||
                 pr->eval(pr->ctx, b.w1, b.o1, b.g1, &st1) != PB_OK ||
-                step_scalars(pr, &b, &gg1, &dist, &dmax) != PB_OK) {
+                pb_flow_step_scalars(vt, pr->be, n, b.g, b.g1, pr->n_out, b.o, b.o1, &gg1, &dist,
+                                     &dmax) != PB_OK) {
                 stop = fail(pr, err, err_len, "evaluating a step");
                 goto done;
             }

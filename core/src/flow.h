@@ -81,6 +81,13 @@ typedef struct pb_flow_problem {
 pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *w,
                     pb_flow_state *final, char *err, size_t err_len);
 
+/* The step-control scalars |g1|^2, |g - g1|^2 (n parameters) and
+ * max |o - o1| (m outputs): one device round trip when the backend offers
+ * step_scalars (ABI 1.1), else dot, dist2 and max_abs_diff. */
+pb_status pb_flow_step_scalars(const pb_backend_vtable *vt, pb_backend *be, size_t n,
+                               const pb_buf *g, const pb_buf *g1, size_t m, const pb_buf *o,
+                               const pb_buf *o1, double *gg1, double *dist, double *dmax);
+
 /* The checkpoint schedule: t_{k+1} = floor(t_k + 1 + step (1 - exp(-t_k / tau))). */
 int64_t pb_ckpt_next(int64_t t, int64_t step, double tau);
 
