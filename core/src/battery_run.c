@@ -1,4 +1,3 @@
-#include "sysutil.h"
 #include "battery_run.h"
 
 #include "build_info.h"
@@ -6,6 +5,7 @@
 #include "exp_ctx.h"
 #include "loader.h"
 #include "strutil.h"
+#include "sysutil.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,9 +1,9 @@
-#include "sysutil.h"
 #include "commands.h"
 
 #include "bench.h"
 #include "cli_args.h"
 #include "session.h"
+#include "sysutil.h"
 
 #include <stdio.h>
 #include <string.h>

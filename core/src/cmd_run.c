@@ -1,4 +1,3 @@
-#include "sysutil.h"
 #include "commands.h"
 
 #include "battery_run.h"
@@ -7,6 +6,7 @@
 #include "loader.h"
 #include "session.h"
 #include "strutil.h"
+#include "sysutil.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,3 @@
-#include "sysutil.h"
 #include "commands.h"
 
 #include "activation.h"
@@ -6,6 +5,7 @@
 #include "data.h"
 #include "session.h"
 #include "strutil.h"
+#include "sysutil.h"
 #include "train.h"
 
 #include <math.h>

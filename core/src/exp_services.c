@@ -1,9 +1,9 @@
-#include "sysutil.h"
 #include "exp_ctx.h"
 
 #include "activation.h"
 #include "kernel_machine.h"
 #include "strutil.h"
+#include "sysutil.h"
 #include "train.h"
 
 #include <math.h>

@@ -1,5 +1,6 @@
-#include "sysutil.h"
 #include "flow.h"
+
+#include "sysutil.h"
 
 #include <math.h>
 #include <stdio.h>

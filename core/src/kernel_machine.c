@@ -1,7 +1,7 @@
-#include "sysutil.h"
 #include "kernel_machine.h"
 
 #include "activation.h"
+#include "sysutil.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,6 +1,7 @@
-#include "sysutil.h"
 
 #include "strutil.h"
+
+#include "sysutil.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
-#include "sysutil.h"
 #include "train.h"
 
 #include "activation.h"
 #include "build_info.h"
 #include "strutil.h"
+#include "sysutil.h"
 
 #include <math.h>
 #include <stdlib.h>
