@@ -1,7 +1,6 @@
+#include "sysutil.h"
 
 #include "strutil.h"
-
-#include "sysutil.h"
 
 #include <errno.h>
 #include <stdlib.h>
