@@ -1075,6 +1075,7 @@ static size_t resolve_backends(bench_run *r, char names[][64], size_t cap)
     pb_registry reg;
     memset(&reg, 0, sizeof reg);
     pb_registry_scan(&reg);
+    pb_registry_probe_all(&reg);
     size_t n = 0;
     for (size_t i = 0; i < reg.count; i++) {
         const pb_plugin *p = &reg.plugins[i];

@@ -67,6 +67,7 @@ int pb_cmd_backends(int argc, char **argv)
     }
     pb_registry reg = {0};
     pb_registry_scan(&reg);
+    pb_registry_probe_all(&reg);
     if (csv)
         printf("schema_version,name,state,abi,dtypes,determinism,threads,path,reason,features\n");
     else {

@@ -123,6 +123,7 @@ int pb_cmd_check(int argc, char **argv)
         const pb_plugin *p = &reg.plugins[i];
         if (backend[0] ? strcmp(p->name, backend) != 0 : strcmp(p->name, "ref") == 0)
             continue;
+        pb_registry_probe(&reg, i);
         if (p->state == PB_PLUGIN_SHADOWED)
             continue;
         if (p->state != PB_PLUGIN_AVAILABLE) {

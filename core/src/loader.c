@@ -274,14 +274,30 @@ void pb_registry_add_file(pb_registry *reg, const char *path)
         p->vt = table;
     else
         p->exp = table;
+    p->state = PB_PLUGIN_AVAILABLE;
+    p->probed = k->probe == NULL;
+}
+
+pb_plugin_state pb_registry_probe(pb_registry *reg, size_t i)
+{
+    pb_plugin *p = &reg->plugins[i];
+    const pb_plugin_kind *k = kind_of(reg);
+    if (p->probed || p->state != PB_PLUGIN_AVAILABLE)
+        return p->state;
+    p->probed = 1;
     char why[sizeof p->reason] = "";
-    if (k->probe && k->probe(table, why, sizeof why) != PB_OK) {
+    if (k->probe(p->table, why, sizeof why) != PB_OK) {
         why[sizeof why - 1] = '\0';
         p->state = PB_PLUGIN_UNAVAILABLE;
         snprintf(p->reason, sizeof p->reason, "%s", why[0] ? why : "probe failed without a reason");
-    } else {
-        p->state = PB_PLUGIN_AVAILABLE;
     }
+    return p->state;
+}
+
+void pb_registry_probe_all(pb_registry *reg)
+{
+    for (size_t i = 0; i < reg->count; i++)
+        pb_registry_probe(reg, i);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -335,7 +351,7 @@ void pb_registry_free(pb_registry *reg)
     reg->kind = k;
 }
 
-const pb_plugin *pb_registry_find(const pb_registry *reg, const char *name, char *err,
+const pb_plugin *pb_registry_find(pb_registry *reg, const char *name, char *err,
                                   size_t err_len)
 {
     const pb_plugin *refused = NULL;
@@ -343,6 +359,7 @@ const pb_plugin *pb_registry_find(const pb_registry *reg, const char *name, char
         const pb_plugin *p = &reg->plugins[i];
         if (strcmp(p->name, name) != 0)
             continue;
+        pb_registry_probe(reg, i);
         if (p->state == PB_PLUGIN_AVAILABLE)
             return p;
         if (p->state == PB_PLUGIN_UNAVAILABLE) {
@@ -362,7 +379,7 @@ const pb_plugin *pb_registry_find(const pb_registry *reg, const char *name, char
     return NULL;
 }
 
-const pb_plugin *pb_registry_default(const pb_registry *reg)
+const pb_plugin *pb_registry_default(pb_registry *reg)
 {
     static const char *const order[] = {"blas", "ref"};
     char err[16];
@@ -372,7 +389,7 @@ const pb_plugin *pb_registry_default(const pb_registry *reg)
             return p;
     }
     for (size_t i = 0; i < reg->count; i++)
-        if (reg->plugins[i].state == PB_PLUGIN_AVAILABLE)
+        if (pb_registry_probe(reg, i) == PB_PLUGIN_AVAILABLE)
             return &reg->plugins[i];
     return NULL;
 }

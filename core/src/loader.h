@@ -56,6 +56,7 @@ typedef struct pb_plugin {
     const void *table;        /* the plugin's table once accepted */
     const pb_backend_vtable *vt;        /* table, for backends */
     const pb_experiment_vtable *exp;    /* table, for experiments */
+    int probed;               /* availability asked (probe runs on first need) */
 } pb_plugin;
 
 /* Zero-initialise; kind NULL means backends. */
@@ -66,21 +67,26 @@ typedef struct pb_registry {
 } pb_registry;
 
 /* Scan every folder of the search path.  Never fails: problems become
- * refused entries. */
+ * refused entries.  Plugins are loaded and checked but not probed: a
+ * backend's probe (which may start a Vulkan instance) runs only when that
+ * backend is asked for, or by pb_registry_probe_all. */
 void pb_registry_scan(pb_registry *reg);
+/* Probe plugin i if not done yet; returns its state. */
+pb_plugin_state pb_registry_probe(pb_registry *reg, size_t i);
+void pb_registry_probe_all(pb_registry *reg);
 /* Examine one file (used by the scan and by tests). */
 void pb_registry_add_file(pb_registry *reg, const char *path);
 void pb_registry_free(pb_registry *reg);
 
 /* The available plugin of that name, or NULL with the reason in err (not
  * found / refused / unavailable, with the plugin's own reason). */
-const pb_plugin *pb_registry_find(const pb_registry *reg, const char *name,
+const pb_plugin *pb_registry_find(pb_registry *reg, const char *name,
                                   char *err, size_t err_len);
 
 /* The preferred available backend: the first of "vulkan" on a discrete or
  * integrated GPU is not assumed; order is blas, ref (CPU first, the Vulkan
  * backend is chosen explicitly). */
-const pb_plugin *pb_registry_default(const pb_registry *reg);
+const pb_plugin *pb_registry_default(pb_registry *reg);
 
 const char *pb_plugin_state_name(pb_plugin_state s);
 

@@ -37,6 +37,10 @@ int main(int argc, char **argv)
     setenv("PHASEBENCH_PLUGIN_PATH", argv[1], 1);
     pb_registry reg = {0};
     pb_registry_scan(&reg);
+    /* nothing is probed until asked */
+    for (size_t i = 0; i < reg.count; i++)
+        CHECK(reg.plugins[i].state != PB_PLUGIN_UNAVAILABLE);
+    pb_registry_probe_all(&reg);
     expect(&reg, "pb_backend_bad_magic.so", PB_PLUGIN_REFUSED, "magic 0xdeadbeef");
     expect(&reg, "pb_backend_abi_major.so", PB_PLUGIN_REFUSED, "ABI major version 2");
     expect(&reg, "pb_backend_short_table.so", PB_PLUGIN_REFUSED, "function table too short");
