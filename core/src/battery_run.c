@@ -139,7 +139,56 @@ static int plan_all(pb_bat_runner *r, pb_registry *exps, planned *pl, size_t *n_
     return 0;
 }
 
-/* The rows of derived tables worth a line in the closing summary. */
+/* The derived rows worth a line in the closing summary: per table, which
+ * kinds of rows and which of their columns. */
+typedef struct summary_rows {
+    const char *table, *kind;
+    const char *cols[7];
+} summary_rows;
+
+static const summary_rows summary_spec[] = {
+    {"jamming", "point", {"alpha", "h1", "h2", "h_star", "N_star", "N_star_over_P", "note"}},
+    {"kernel", "crossover", {"h", "c", "alpha_star", "note", NULL, NULL, NULL}},
+    {"ensemble", "summary", {"h", "alpha", "single_err_mean", "ens_err", "gain", "deltaF", NULL}},
+    {"ensemble", "fit", {"alpha", "slope", "slope_se", "n_points", NULL, NULL, NULL}},
+};
+
+static void print_cell(const char *name, const char *v)
+{
+    double d;
+    if (!*v)
+        return;
+    if (pb_csv_to_double(v, &d))
+        fprintf(stderr, " %s=%.4g", name, d);
+    else
+        fprintf(stderr, " %s=%s", name, v);
+}
+
+static void print_derived(const char *out_dir)
+{
+    for (size_t k = 0; k < sizeof summary_spec / sizeof *summary_spec; k++) {
+        const summary_rows *sp = &summary_spec[k];
+        char path[2100], err[512];
+        snprintf(path, sizeof path, "%s/%s.csv", out_dir, sp->table);
+        pb_csv_table t;
+        if (pb_csv_read(path, &t, err, sizeof err) != 0)
+            continue;
+        int ck = pb_csv_col(&t, "kind");
+        for (size_t i = 0; ck >= 0 && i < t.nrows; i++) {
+            if (strcmp(pb_csv_cell(&t, i, (size_t)ck), sp->kind) != 0)
+                continue;
+            fprintf(stderr, "%-9s %-10s", sp->table, sp->kind);
+            for (size_t c = 0; c < 7 && sp->cols[c]; c++) {
+                int j = pb_csv_col(&t, sp->cols[c]);
+                if (j >= 0)
+                    print_cell(sp->cols[c], pb_csv_cell(&t, i, (size_t)j));
+            }
+            fputc('\n', stderr);
+        }
+        pb_csv_table_free(&t);
+    }
+}
+
 static void print_claims(const char *out_dir)
 {
     char path[2100], err[512];
@@ -250,6 +299,8 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
     pb_session_refresh(&r.session);
     write_manifest(&r, start, end, rc == 0 ? "complete" : "experiment failed");
     if (!o->quiet) {
+        fputc('\n', stderr);
+        print_derived(o->out_dir);
         print_claims(o->out_dir);
         fprintf(stderr,
                 "\nphasebench run: %lld runs (%lld failed) in %.1f s; claims: %d pass, %d fail, "
