@@ -15,6 +15,10 @@ strip "$work/b.csv" > "$work/b.cmp"
 cmp "$work/a.cmp" "$work/b.cmp" || { echo "two identical trainings differ"; diff "$work/a.cmp" "$work/b.cmp"; exit 1; }
 [ "$(wc -l < "$work/a.csv")" -eq 2 ] || { echo "expected header + one row"; exit 1; }
 [ "$(wc -l < "$work/dyn.csv")" -gt 5 ] || { echo "dynamics file too short"; exit 1; }
+# the wall-clock cap is a safety limit that says so
+"$pb" train $args --max-wall 1e-9 --out "$work/w.csv" 2>/dev/null
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "stop_reason") c = i } NR == 2 { exit $c != "wall" }' "$work/w.csv" ||
+    { echo "--max-wall did not stop the run with stop_reason=wall"; exit 1; }
 # bad input: a clear message naming the flag, exit 2, nothing written
 if "$pb" train --backend "$backend" --h abc --out "$work/c.csv" 2>"$work/err"; then exit 1; fi
 grep -q -- "--h: expected an integer" "$work/err" || { cat "$work/err"; exit 1; }
