@@ -95,14 +95,18 @@ typedef struct planned {
     double gflop;
 } planned;
 
-static int plan_all(pb_bat_runner *r, pb_registry *exps, planned *pl, size_t *n_pl, char *err,
-                    size_t err_len)
+static int plan_all(pb_bat_runner *r, pb_registry *exps, planned *pl, size_t max_pl,
+                    size_t *n_pl, char *err, size_t err_len)
 {
     *n_pl = 0;
     for (size_t i = 0; i < r->bat.n_sections; i++) {
         const pb_bat_section *sec = &r->bat.sections[i];
         if (sec->kind != PB_BAT_EXPERIMENT)
             continue;
+        if (*n_pl == max_pl) {
+            snprintf(err, err_len, "%s: more than %zu experiment sections", r->bat.path, max_pl);
+            return -1;
+        }
         char why[1024];
         const pb_plugin *p = pb_registry_find(exps, sec->name, why, sizeof why);
         if (!p) {
@@ -202,11 +206,15 @@ static void print_claims(const char *out_dir)
         pb_csv_table_free(&t);
         return;
     }
-    fprintf(stderr, "\n%-11s %-44s %-14s %s\n", "verdict", "claim", "measured", "expected");
-    for (size_t i = 0; i < t.nrows; i++)
-        fprintf(stderr, "%-11s %-44s %-14.6s %s\n", pb_csv_cell(&t, i, (size_t)cv),
-                pb_csv_cell(&t, i, (size_t)cc), pb_csv_cell(&t, i, (size_t)cm),
-                pb_csv_cell(&t, i, (size_t)ce));
+    fprintf(stderr, "\n%-11s %-44s %-12s %s\n", "verdict", "claim", "measured", "expected");
+    for (size_t i = 0; i < t.nrows; i++) {
+        double m;
+        char mtext[32] = "";
+        if (pb_csv_to_double(pb_csv_cell(&t, i, (size_t)cm), &m))
+            snprintf(mtext, sizeof mtext, "%.4g", m);
+        fprintf(stderr, "%-11s %-44s %-12s %s\n", pb_csv_cell(&t, i, (size_t)cv),
+                pb_csv_cell(&t, i, (size_t)cc), mtext, pb_csv_cell(&t, i, (size_t)ce));
+    }
     pb_csv_table_free(&t);
 }
 
@@ -229,7 +237,7 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
     if (pb_bat_read(o->battery_path, &r.bat, err, err_len) != 0)
         goto out;
     pb_registry_scan(&exps);
-    if (plan_all(&r, &exps, pl, &n_pl, err, err_len) != 0)
+    if (plan_all(&r, &exps, pl, sizeof pl / sizeof *pl, &n_pl, err, err_len) != 0)
         goto out;
 
     if (o->dry_run) {
@@ -263,7 +271,11 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
         snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
         goto out;
     }
-    write_manifest(&r, start, "", "running");
+    if (write_manifest(&r, start, "", "running") != 0) {
+        snprintf(err, err_len, "cannot write %s/manifest.csv", o->out_dir);
+        rc = 2;
+        goto out;
+    }
     if (!o->quiet)
         fprintf(stderr, "phasebench run: battery %s on %s/%s, %lld runs at most, into %s\n",
                 r.bat.name, r.session.info.name, r.session.info.dtype, (long long)r.runs_total,
@@ -297,7 +309,11 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
     char end[32];
     pb_utc_stamp(end, sizeof end, "%Y-%m-%dT%H:%M:%SZ");
     pb_session_refresh(&r.session);
-    write_manifest(&r, start, end, rc == 0 ? "complete" : "experiment failed");
+    if (write_manifest(&r, start, end,
+                       rc == 0 ? "complete" : rc == 1 ? "experiment failed" : "report write error") != 0) {
+        snprintf(err, err_len, "writing %s/manifest.csv failed", o->out_dir);
+        rc = 2;
+    }
     if (!o->quiet) {
         fputc('\n', stderr);
         print_derived(o->out_dir);

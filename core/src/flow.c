@@ -47,7 +47,7 @@ static int should_stop(const pb_flow_state *s, const pb_flow_params *p, double g
         *why = PB_STOP_MAX_TIME;
     else if (p->max_wall > 0 && s->wall >= p->max_wall)
         *why = PB_STOP_WALL;
-    else if (!(s->dt > 1e-300))
+    else if (!(s->dt_next > 1e-300))
         *why = PB_STOP_STALLED; /* dt underflowed: every step was rejected */
     else
         return 0;
@@ -166,7 +166,7 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
         goto done;
     }
     s->grad_evals = 1;
-    s->dt = p->dt0;
+    s->dt_next = p->dt0;
     s->grad_norm = sqrt(gg);
 
     int64_t next_ckpt = 0;
@@ -199,7 +199,7 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
         for (;;) {
             pb_loss_stats st1;
             double gg1 = 0.0, dist = 0.0, dmax = 0.0;
-            if (tentative_step(pr, p, &b, s->dt) != PB_OK ||
+            if (tentative_step(pr, p, &b, s->dt_next) != PB_OK ||
                 pr->eval(pr->ctx, b.w1, b.o1, b.g1, &st1) != PB_OK ||
                 pb_flow_step_scalars(vt, pr->be, n, b.g, b.g1, pr->n_out, b.o, b.o1, &gg1, &dist,
                                      &dmax) != PB_OK) {
@@ -217,17 +217,18 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
                 s->stats = st1;
                 gg = gg1;
                 s->grad_norm = sqrt(gg1);
-                s->t += s->dt;
+                s->t += s->dt_next;
+                s->dt = s->dt_next;
                 s->step++;
                 s->dout = dout;
                 s->dgrad = dgrad;
                 if (dout < 0.5 && dgrad < 0.5)
-                    s->dt *= p->grow;
+                    s->dt_next *= p->grow;
                 break;
             }
             s->rejected++;
-            s->dt /= p->shrink;
-            if (!(s->dt > 1e-300))
+            s->dt_next /= p->shrink;
+            if (!(s->dt_next > 1e-300))
                 break;
         }
     }

@@ -42,7 +42,9 @@ typedef struct pb_flow_state {
     int64_t step;        /* accepted steps */
     int64_t grad_evals;  /* evaluations of loss and gradient */
     int64_t rejected;    /* rejected tentative steps */
-    double t, dt;        /* flow time; dt of the next step */
+    double t;            /* flow time: the sum of accepted dt */
+    double dt;           /* the last accepted dt (0 before the first step) */
+    double dt_next;      /* the dt the next tentative step will try */
     double dout, dgrad;  /* ratios (to their limits) of the last accepted step */
     double grad_norm;
     double wall;         /* seconds since the start */

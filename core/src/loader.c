@@ -23,10 +23,18 @@ static const char *check_backend_table(const void *table, const void *desc)
     const pb_backend_abi_desc *d = desc;
     if (vt->struct_size < PB_VTABLE_1_0_SIZE || vt->struct_size != d->vtable_size)
         return "function table size disagrees with the descriptor or is below ABI 1.0's";
-    if (!vt->probe || !vt->create || !vt->destroy || !vt->last_error || !vt->get_caps ||
-        !vt->buf_alloc || !vt->buf_free || !vt->buf_upload || !vt->buf_download)
-        return "function table lacks a mandatory member (probe, create, destroy, last_error, "
-               "get_caps or a buffer function)";
+    /* Every ABI 1.0 member but sync is mandatory: the core calls them
+     * without a NULL check. */
+#define PB_REQUIRE(member)                                                   \
+    if (!vt->member)                                                         \
+        return "function table lacks the mandatory ABI 1.0 member " #member;
+    PB_REQUIRE(name) PB_REQUIRE(probe) PB_REQUIRE(create) PB_REQUIRE(destroy)
+    PB_REQUIRE(last_error) PB_REQUIRE(get_caps) PB_REQUIRE(buf_alloc) PB_REQUIRE(buf_free)
+    PB_REQUIRE(buf_upload) PB_REQUIRE(buf_download) PB_REQUIRE(copy) PB_REQUIRE(fill)
+    PB_REQUIRE(gemm) PB_REQUIRE(axpby) PB_REQUIRE(mul) PB_REQUIRE(act_forward)
+    PB_REQUIRE(act_backward) PB_REQUIRE(loss) PB_REQUIRE(sum) PB_REQUIRE(dot)
+    PB_REQUIRE(dist2) PB_REQUIRE(max_abs_diff)
+#undef PB_REQUIRE
     return NULL;
 }
 
@@ -317,8 +325,8 @@ static void scan_dir(pb_registry *reg, const char *dir)
     while ((e = readdir(d)) != NULL && n < 256) {
         size_t l = strlen(e->d_name);
         if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 && l > 3 &&
-            strcmp(e->d_name + l - 3, ".so") == 0)
-            names[n++] = strdup(e->d_name);
+            strcmp(e->d_name + l - 3, ".so") == 0 && (names[n] = strdup(e->d_name)) != NULL)
+            n++;
     }
     closedir(d);
     /* Sorted, so the listing and the shadowing do not depend on readdir. */

@@ -35,9 +35,12 @@ int pb_table_write(pb_table *t, const pb_row *row, char *err, size_t err_len)
             snprintf(err, err_len, "out of memory");
             return -1;
         }
-        for (size_t i = 0; i < row->n; i++)
-            t->cols[i] = strdup(row->cells[i].name);
         t->ncols = row->n;
+        for (size_t i = 0; i < row->n; i++)
+            if (!(t->cols[i] = strdup(row->cells[i].name))) {
+                snprintf(err, err_len, "out of memory");
+                return -1;
+            }
         pb_row_write_header(t->f, row);
     }
     for (size_t i = 0; i < row->n; i++) {

@@ -63,6 +63,7 @@ typedef struct run_ctx {
     FILE *dyn;
     pb_row dyn_row;
     int dyn_header_done;
+    char hook_error[256];   /* why a checkpoint row could not be written */
 } run_ctx;
 
 static pb_status eval_train(void *vctx, const pb_buf *w, pb_buf *o, pb_buf *g,
@@ -115,10 +116,14 @@ static int dynamics_row(void *vctx, const pb_flow_state *s)
     run_ctx *x = vctx;
     if (!x->dyn)
         return 0;
-    pb_loss_stats te;
+    pb_loss_stats te = {NAN, NAN, NAN, 0, 0, 0};
     double wn, dwn, dwl[PB_MAX_LAYERS + 1];
-    if (eval_test(x, s->w, &te) != PB_OK || weight_norms(x, s->w, &wn, &dwn, dwl) != PB_OK)
+    if ((x->test.n && eval_test(x, s->w, &te) != PB_OK) ||
+        weight_norms(x, s->w, &wn, &dwn, dwl) != PB_OK) {
+        snprintf(x->hook_error, sizeof x->hook_error, "checkpoint at step %lld: %s",
+                 (long long)s->step, pb_model_error(&x->m));
         return -1;
+    }
     double P = (double)x->train.n, Pt = (double)x->test.n;
     pb_row *r = &x->dyn_row;
     pb_row_int(r, "step", s->step);
@@ -139,17 +144,27 @@ static int dynamics_row(void *vctx, const pb_flow_state *s)
     pb_row_int(r, "train_nd", s->stats.n_unsat);
     pb_row_dbl(r, "train_min_margin", s->stats.min_margin);
     pb_row_dbl(r, "train_max_margin", s->stats.max_margin);
-    pb_row_dbl(r, "test_loss", te.loss);
-    pb_row_dbl(r, "test_err", (double)te.n_err / Pt);
-    pb_row_int(r, "test_nd", te.n_unsat);
-    pb_row_dbl(r, "test_min_margin", te.min_margin);
+    if (x->test.n) {
+        pb_row_dbl(r, "test_loss", te.loss);
+        pb_row_dbl(r, "test_err", (double)te.n_err / Pt);
+        pb_row_int(r, "test_nd", te.n_unsat);
+        pb_row_dbl(r, "test_min_margin", te.min_margin);
+    } else {
+        static const char *const none[] = {"test_loss", "test_err", "test_nd", "test_min_margin"};
+        for (size_t i = 0; i < 4; i++)
+            pb_row_empty(r, none[i]);
+    }
     pb_row_int(r, "final", s->final);
     if (!x->dyn_header_done) {
         pb_row_write_header(x->dyn, r);
         x->dyn_header_done = 1;
     }
     pb_row_write(x->dyn, r);
-    return ferror(x->dyn) ? -1 : 0;
+    if (ferror(x->dyn)) {
+        snprintf(x->hook_error, sizeof x->hook_error, "writing the dynamics file failed");
+        return -1;
+    }
+    return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -243,11 +258,11 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
     fp.max_time = c->max_time;
     fp.max_wall = c->max_wall;
     pb_flow_problem pr = {vt, be, x.m.n_params, c->ptr, eval_train, &x,
-                          (dyn && c->pte) ? dynamics_row : NULL, &x};
+                          dyn ? dynamics_row : NULL, &x};
     char ferr[512];
     r->stop = pb_flow_run(&pr, &fp, x.w, &r->flow, ferr, sizeof ferr);
     if (r->stop == PB_STOP_ERROR)
-        FAIL("%s", ferr);
+        FAIL("%s", x.hook_error[0] ? x.hook_error : ferr); /* the hook's reason is the cause */
     r->train = r->flow.stats;
     r->train_err = (double)r->train.n_err / (double)c->ptr;
 

@@ -115,6 +115,8 @@ int pb_trajcheck_run(const pb_backend_vtable *ref_vt, pb_backend *ref_be,
                      FILE *csv_out, pb_trajcheck_summary *sum, char *err, size_t err_len)
 {
     trajectory a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
     memset(sum, 0, sizeof *sum);
     int rc = -1;
     if (alloc_traj(&a, steps + 1) != 0 || alloc_traj(&b, steps + 1) != 0) {

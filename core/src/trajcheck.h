@@ -7,10 +7,11 @@
  * 1e-20 in f64 (a few ulps of reordering, growing slowly along the
  * trajectory) and 1e-7 in f32 (the first, large step already gives NMSE
  * about 3e-9 on ref and blas in f32: float rounding of a step of size 1;
- * the margin leaves room for a GPU's different summation order).  The step counts, the
- * number of rejections and dt must agree exactly in f64; in f32 a different
- * accept/reject decision is reported, not failed, since a ratio sitting on
- * its limit can tip either way. */
+ * the margin leaves room for a GPU's different summation order).  The number
+ * of rejections up to each step must agree in f64; in f32 a different
+ * accept/reject decision is reported ("diverged-path"), not failed, since a
+ * ratio sitting on its limit can tip either way.  t and dt are recorded in
+ * the CSV for inspection. */
 #ifndef PB_TRAJCHECK_H
 #define PB_TRAJCHECK_H
 

@@ -51,6 +51,7 @@ int main(int argc, char **argv)
     expect(&reg, "pb_backend_fingerprint.so", PB_PLUGIN_REFUSED, "numeric fingerprint");
     expect(&reg, "pb_backend_null_table.so", PB_PLUGIN_REFUSED, "returned no function table");
     expect(&reg, "pb_backend_garbage.so", PB_PLUGIN_REFUSED, "dlopen failed");
+    expect(&reg, "pb_backend_missing_op.so", PB_PLUGIN_REFUSED, "mandatory ABI 1.0 member gemm");
     /* A newer minor version with the same major loads. */
     expect(&reg, "pb_backend_future_minor.so", PB_PLUGIN_AVAILABLE, "");
 

@@ -73,7 +73,8 @@ int main(void)
     }
     for (int k = 21; k < 30; k++)
         t += dt;
-    CHECK_CLOSE(s.dt, dt, 1e-14);
+    CHECK_CLOSE(s.dt, dt, 1e-14);      /* the last accepted dt */
+    CHECK_CLOSE(s.dt_next, dt, 1e-14); /* dgrad > 1/2 there: no further growth */
     CHECK_CLOSE(s.t, t, 1e-15);
     double wf = 0;
     vt->buf_download(be, w, 0, &wf, 1);
