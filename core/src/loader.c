@@ -1,6 +1,7 @@
 #include "loader.h"
 
 #include "build_info.h"
+#include "elf_peek.h"
 #include "strutil.h"
 
 #include <dirent.h>
@@ -179,8 +180,9 @@ static void refuse(pb_plugin *p, const char *fmt, ...)
     p->vt = NULL;
 }
 
-/* Everything the core checks before it runs any code of the plugin. */
-static int check_descriptor(const pb_plugin_kind *k, pb_plugin *p, const void *desc)
+/* The descriptor's plain-data fields: checked on the bytes read from the
+ * file before it is loaded, and again in memory after. */
+static int check_descriptor_fields(const pb_plugin_kind *k, pb_plugin *p, const void *desc)
 {
     const desc_head *d = desc;
     if (d->magic != k->magic) {
@@ -214,6 +216,14 @@ static int check_descriptor(const pb_plugin_kind *k, pb_plugin *p, const void *d
                (unsigned)sizeof(size_t), (unsigned)sizeof(void *));
         return -1;
     }
+    return 0;
+}
+
+/* Everything the core checks before it calls any function of the plugin. */
+static int check_descriptor(const pb_plugin_kind *k, pb_plugin *p, const void *desc)
+{
+    if (check_descriptor_fields(k, p, desc) != 0)
+        return -1;
     const char *name;
     memcpy(&name, (const char *)desc + k->name_offset, sizeof name);
     if (!name || !*name) {
@@ -232,6 +242,25 @@ void pb_registry_add_file(pb_registry *reg, const char *path)
         return;
     snprintf(p->path, sizeof p->path, "%s", path);
     name_from_file(k, path, p->name, sizeof p->name);
+
+    /* The descriptor's plain fields, read from the file: a foreign or
+     * incompatible object is refused before dlopen() runs any of its code
+     * (constructors included).  The name pointer needs relocation, so it is
+     * read after loading. */
+    unsigned char head[64];
+    char why[256];
+    size_t peek = k->fingerprint_offset + 4;
+    int pr = pb_elf_peek_symbol(path, k->desc_symbol, head, peek, why, sizeof why);
+    if (pr < 0) {
+        refuse(p, "%s", why);
+        return;
+    }
+    if (pr == 1) {
+        refuse(p, "missing symbol %s: not a phasebench %s", k->desc_symbol, k->what);
+        return;
+    }
+    if (check_descriptor_fields(k, p, head) != 0)
+        return;
 
     dlerror();
     p->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);

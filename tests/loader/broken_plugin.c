@@ -15,6 +15,20 @@
 #define KIND_NULL_TABLE 8
 #define KIND_GOOD_MINOR 9
 #define KIND_MISSING_OP 10
+#define KIND_CTOR_BAD_MAGIC 11 /* bad magic and a constructor that must never run */
+
+#if BROKEN_KIND == KIND_CTOR_BAD_MAGIC
+#include <stdlib.h>
+/* Leaves a mark when the object is loaded: the loader must refuse this file
+ * from its descriptor alone, without dlopen(). */
+__attribute__((constructor)) static void leave_mark(void)
+{
+    const char *path = getenv("PB_TEST_CTOR_MARK");
+    FILE *f = path ? fopen(path, "w") : NULL;
+    if (f)
+        fclose(f);
+}
+#endif
 
 static pb_status probe(char *reason, size_t len)
 {
@@ -88,7 +102,7 @@ PB_EXPORT pb_status pb_test_unused_gemm(void)
 
 #if BROKEN_KIND != KIND_NO_DESC
 PB_EXPORT const pb_backend_abi_desc PB_BACKEND_DESC_SYMBOL = {
-#if BROKEN_KIND == KIND_BAD_MAGIC
+#if BROKEN_KIND == KIND_BAD_MAGIC || BROKEN_KIND == KIND_CTOR_BAD_MAGIC
     0xdeadbeefu,
 #else
     PB_BACKEND_ABI_MAGIC,

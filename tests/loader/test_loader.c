@@ -35,6 +35,10 @@ int main(int argc, char **argv)
         return 2;
     }
     setenv("PHASEBENCH_PLUGIN_PATH", argv[1], 1);
+    char mark[1100];
+    snprintf(mark, sizeof mark, "%s/ctor-ran.mark", argv[1]);
+    remove(mark);
+    setenv("PB_TEST_CTOR_MARK", mark, 1);
     pb_registry reg = {0};
     pb_registry_scan(&reg);
     /* nothing is probed until asked */
@@ -50,7 +54,13 @@ int main(int argc, char **argv)
     expect(&reg, "pb_backend_unavailable.so", PB_PLUGIN_UNAVAILABLE, "no such device here");
     expect(&reg, "pb_backend_fingerprint.so", PB_PLUGIN_REFUSED, "numeric fingerprint");
     expect(&reg, "pb_backend_null_table.so", PB_PLUGIN_REFUSED, "returned no function table");
-    expect(&reg, "pb_backend_garbage.so", PB_PLUGIN_REFUSED, "dlopen failed");
+    expect(&reg, "pb_backend_garbage.so", PB_PLUGIN_REFUSED, "not an ELF file");
+    /* refused from the file's bytes: its constructor never ran */
+    expect(&reg, "pb_backend_ctor_bad_magic.so", PB_PLUGIN_REFUSED, "magic 0xdeadbeef");
+    FILE *m = fopen(mark, "r");
+    CHECK_MSG(m == NULL, "a refused plugin's constructor ran (%s exists)", mark);
+    if (m)
+        fclose(m);
     expect(&reg, "pb_backend_missing_op.so", PB_PLUGIN_REFUSED, "mandatory ABI 1.0 member gemm");
     /* A newer minor version with the same major loads. */
     expect(&reg, "pb_backend_future_minor.so", PB_PLUGIN_AVAILABLE, "");
