@@ -6,10 +6,13 @@
  *   const pb_backend_abi_desc PB_BACKEND_DESC_SYMBOL;   (plain data)
  *   const pb_backend_vtable *PB_BACKEND_ENTRY_SYMBOL(void);
  *
- * The loader reads the descriptor with dlsym() before it runs any plugin code
- * (no constructor, no entry call) and refuses the plugin unless the magic,
- * the ABI major version, the struct sizes and the numeric fingerprint all
- * match.  Only then is the entry function called.
+ * The loader reads the descriptor's plain fields from the file itself,
+ * before dlopen() (so not even a constructor of an incompatible plugin
+ * runs), and refuses the plugin unless the magic, the ABI major version, the
+ * struct sizes and the numeric fingerprint all match; after loading it checks
+ * them again with dlsym(), with the name.  Only then is the entry function
+ * called.  Keep the descriptor a const object with a constant initialiser
+ * (PB_BACKEND_DESC_INIT) so its bytes are in the file.
  *
  * Versioning follows SQLite's VFS: the vtable begins with its own size, minor
  * versions only append members, and the core calls an appended member only
