@@ -141,3 +141,22 @@ void pb_opts_usage(FILE *f, const pb_opt *opts, size_t n_opts)
         fprintf(f, "  %-24s %s\n", left, opts[i].help ? opts[i].help : "");
     }
 }
+
+int pb_cmd_parse(const pb_cmd_help *cmd, pb_opt *opts, size_t n_opts, int argc, char **argv,
+                 const char **positional, size_t max_positional, size_t *n_positional)
+{
+    char err[1024];
+    int help = 0;
+    if (pb_opts_parse(opts, n_opts, argc, argv, 2, positional, max_positional, n_positional, &help,
+                      err, sizeof err) != 0) {
+        fprintf(stderr, "phasebench %s: %s\n", cmd->name, err);
+        return 2;
+    }
+    if (!help)
+        return -1;
+    fputs(cmd->about, stdout);
+    pb_opts_usage(stdout, opts, n_opts);
+    if (cmd->after)
+        fputs(cmd->after, stdout);
+    return 0;
+}

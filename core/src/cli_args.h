@@ -39,6 +39,20 @@ int pb_opts_parse(pb_opt *opts, size_t n_opts, int argc, char **argv, int first,
  * help text). */
 void pb_opts_usage(FILE *f, const pb_opt *opts, size_t n_opts);
 
+/* What a subcommand says about itself under --help: `about` before the
+ * flag list (starting with its usage line), `after` (may be NULL) after it. */
+typedef struct pb_cmd_help {
+    const char *name;   /* "train": error messages start "phasebench train: " */
+    const char *about;
+    const char *after;
+} pb_cmd_help;
+
+/* Parse a subcommand's argv (flags from argv[2]).  Returns -1 when the
+ * command should go on; otherwise the exit code to return at once: 0 after
+ * printing --help on stdout, 2 after printing the error on stderr. */
+int pb_cmd_parse(const pb_cmd_help *cmd, pb_opt *opts, size_t n_opts, int argc, char **argv,
+                 const char **positional, size_t max_positional, size_t *n_positional);
+
 /* Find a flag by name (to ask whether it was given). */
 const pb_opt *pb_opts_find(const pb_opt *opts, size_t n_opts, const char *name);
 

@@ -44,27 +44,24 @@ static int describe(const pb_plugin *p, char *dtypes, size_t dl, char *det, size
     return -1;
 }
 
+static const pb_cmd_help backends_help = {
+    "backends",
+    "usage: phasebench backends [--csv]\n\n"
+               "Lists every backend plugin found on the search path, whether it loaded,\n"
+               "its ABI version, and the reason when it was refused or is unavailable.\n"
+               "Search path: $PHASEBENCH_PLUGIN_PATH, the build tree, <exe>/../lib/phasebench,\n"
+               "the installed plugin folder.\n\n",
+    NULL};
+
 int pb_cmd_backends(int argc, char **argv)
 {
     int csv = 0;
     pb_opt opts[] = {{"csv", PB_OPT_FLAG, &csv, 0, 0, 0, NULL, "machine-readable CSV on stdout", 0}};
     const char *pos[1];
     size_t npos;
-    int help;
-    char err[512];
-    if (pb_opts_parse(opts, 1, argc, argv, 2, pos, 0, &npos, &help, err, sizeof err) != 0) {
-        fprintf(stderr, "phasebench backends: %s\n", err);
-        return 2;
-    }
-    if (help) {
-        printf("usage: phasebench backends [--csv]\n\n"
-               "Lists every backend plugin found on the search path, whether it loaded,\n"
-               "its ABI version, and the reason when it was refused or is unavailable.\n"
-               "Search path: $PHASEBENCH_PLUGIN_PATH, the build tree, <exe>/../lib/phasebench,\n"
-               "the installed plugin folder.\n\n");
-        pb_opts_usage(stdout, opts, 1);
-        return 0;
-    }
+    int prc = pb_cmd_parse(&backends_help, opts, 1, argc, argv, pos, 0, &npos);
+    if (prc >= 0)
+        return prc;
     pb_registry reg = {0};
     pb_registry_scan(&reg);
     pb_registry_probe_all(&reg);

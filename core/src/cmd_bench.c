@@ -9,10 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static void usage(FILE *f, const pb_opt *opts, size_t n)
-{
-    fprintf(f,
-            "usage: phasebench bench [FLAGS]\n\n"
+static const pb_cmd_help bench_help = {
+    "bench",
+    "usage: phasebench bench [FLAGS]\n\n"
             "Times, for each backend and net size P:d:h:L (P points, input dimension d,\n"
             "width h, L hidden layers):\n"
             "  step  one full-batch gradient-flow step as the flow runs it: tentative\n"
@@ -24,19 +23,16 @@ static void usage(FILE *f, const pb_opt *opts, size_t n)
             "Each step and NTK is timed alternately with its roofline: the same list of\n"
             "GEMMs (shapes, transposes) called on OpenBLAS directly with the same threads\n"
             "and dtype.  roofline_ratio = step time / GEMM time (1: the step costs only its\n"
-            "GEMMs).  Inputs are Gaussian, labels +-1, weights N(0,1), all from --seed.\n\n");
-    pb_opts_usage(f, opts, n);
-    fprintf(f,
-            "\nOutput: a table on stdout (stderr with --csv), CSV with a fixed column order\n"
+            "GEMMs).  Inputs are Gaussian, labels +-1, weights N(0,1), all from --seed.\n\n",
+    "\nOutput: a table on stdout (stderr with --csv), CSV with a fixed column order\n"
             "(schema_version, backend, dtype, threads, P, d, h, L, what, median_s, min_s,\n"
             "stddev_s, cv, reps, flops, gflops, roofline_gflops, roofline_ratio, then\n"
             "context: features, build, cpu, load, timestamp, raw samples) to --out and/or\n"
-            "stdout.  Progress and warnings (cv > 10%%, debug or sanitizer build) on stderr.\n"
+            "stdout.  Progress and warnings (cv > 10%, debug or sanitizer build) on stderr.\n"
             "The ref backend is plain triple loops: a step at 5000:10:512:2 takes seconds;\n"
             "--ref-repetitions and --ref-warmup shorten it without touching the others.\n"
             "Exit status: 0 all measured, 1 some measurement failed (an error row each),\n"
-            "2 usage error.  A benchmark measures; it never judges a time.\n");
-}
+            "2 usage error.  A benchmark measures; it never judges a time.\n"};
 
 int pb_cmd_bench(int argc, char **argv)
 {
@@ -63,16 +59,10 @@ int pb_cmd_bench(int argc, char **argv)
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char *pos[1];
     size_t npos;
-    int help;
     char err[1024];
-    if (pb_opts_parse(opts, n_opts, argc, argv, 2, pos, 0, &npos, &help, err, sizeof err) != 0) {
-        fprintf(stderr, "phasebench bench: %s\n", err);
-        return 2;
-    }
-    if (help) {
-        usage(stdout, opts, n_opts);
-        return 0;
-    }
+    int prc = pb_cmd_parse(&bench_help, opts, n_opts, argc, argv, pos, 0, &npos);
+    if (prc >= 0)
+        return prc;
     if (pb_dtype_parse(dtype_s, &c.dtype) != 0) {
         fprintf(stderr, "phasebench bench: --dtype: expected f64 or f32, got '%s'\n", dtype_s);
         return 2;

@@ -55,6 +55,17 @@ static int check_one(const pb_plugin *ref, const pb_plugin *dut, pb_dtype dtype,
     return (failed || rc != 0 || ts.failed) ? 1 : 0;
 }
 
+static const pb_cmd_help check_help = {
+    "check",
+    "usage: phasebench check [FLAGS]\n\n"
+               "Checks a backend against the reference backend `ref` in f64: every op of\n"
+               "the ABI on seeded inputs (NaN/Inf first, then NMSE and max-abs error\n"
+               "against a reviewed tolerance table, guard regions around every output),\n"
+               "then K gradient-flow steps of a small net from the same weights.\n"
+               "Exit 0 when everything passes, 1 on any failure, 2 on bad input, 77 when\n"
+               "the backend is unavailable on this machine (a visible skip).\n\n",
+    NULL};
+
 int pb_cmd_check(int argc, char **argv)
 {
     char backend[64] = "", dtype_s[16] = "f64,f32", out[1024] = "", device[128] = "";
@@ -72,23 +83,10 @@ int pb_cmd_check(int argc, char **argv)
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char *pos[1];
     size_t npos;
-    int help;
     char err[1024];
-    if (pb_opts_parse(opts, n_opts, argc, argv, 2, pos, 0, &npos, &help, err, sizeof err) != 0) {
-        fprintf(stderr, "phasebench check: %s\n", err);
-        return 2;
-    }
-    if (help) {
-        printf("usage: phasebench check [FLAGS]\n\n"
-               "Checks a backend against the reference backend `ref` in f64: every op of\n"
-               "the ABI on seeded inputs (NaN/Inf first, then NMSE and max-abs error\n"
-               "against a reviewed tolerance table, guard regions around every output),\n"
-               "then K gradient-flow steps of a small net from the same weights.\n"
-               "Exit 0 when everything passes, 1 on any failure, 2 on bad input, 77 when\n"
-               "the backend is unavailable on this machine (a visible skip).\n\n");
-        pb_opts_usage(stdout, opts, n_opts);
-        return 0;
-    }
+    int prc = pb_cmd_parse(&check_help, opts, n_opts, argc, argv, pos, 0, &npos);
+    if (prc >= 0)
+        return prc;
     int want64 = strstr(dtype_s, "f64") != NULL, want32 = strstr(dtype_s, "f32") != NULL;
     if (!want64 && !want32) {
         fprintf(stderr, "phasebench check: --dtype: expected f64, f32 or f64,f32, got '%s'\n", dtype_s);

@@ -30,6 +30,17 @@ static int resolve_battery(const char *arg, char *path, size_t len)
     return -1;
 }
 
+static const pb_cmd_help run_help = {
+    "run",
+    "usage: phasebench run [BATTERY] [FLAGS]\n\n"
+               "Runs a battery (a file, or a name in benchmarks/: smoke, standard,\n"
+               "paper-mnist, paper-cifar; default smoke) on one backend and writes\n"
+               "runs.csv, one table per experiment, claims.csv and manifest.csv into the\n"
+               "run folder.  Exit 0 when every experiment ran (claims may still fail: read\n"
+               "claims.csv or use `phasebench compare`), 1 when an experiment failed, 2 on\n"
+               "bad input.\n\n",
+    NULL};
+
 int pb_cmd_run(int argc, char **argv)
 {
     char backend[64] = "", dtype_s[8] = "f64", out[1024] = "", device[128] = "";
@@ -48,23 +59,10 @@ int pb_cmd_run(int argc, char **argv)
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char *pos[1] = {NULL};
     size_t npos;
-    int help;
     char err[2048];
-    if (pb_opts_parse(opts, n_opts, argc, argv, 2, pos, 1, &npos, &help, err, sizeof err) != 0) {
-        fprintf(stderr, "phasebench run: %s\n", err);
-        return 2;
-    }
-    if (help) {
-        printf("usage: phasebench run [BATTERY] [FLAGS]\n\n"
-               "Runs a battery (a file, or a name in benchmarks/: smoke, standard,\n"
-               "paper-mnist, paper-cifar; default smoke) on one backend and writes\n"
-               "runs.csv, one table per experiment, claims.csv and manifest.csv into the\n"
-               "run folder.  Exit 0 when every experiment ran (claims may still fail: read\n"
-               "claims.csv or use `phasebench compare`), 1 when an experiment failed, 2 on\n"
-               "bad input.\n\n");
-        pb_opts_usage(stdout, opts, n_opts);
-        return 0;
-    }
+    int prc = pb_cmd_parse(&run_help, opts, n_opts, argc, argv, pos, 1, &npos);
+    if (prc >= 0)
+        return prc;
     pb_dtype dtype;
     if (pb_dtype_parse(dtype_s, &dtype) != 0) {
         fprintf(stderr, "phasebench run: --dtype: expected f64 or f32, got '%s'\n", dtype_s);

@@ -13,10 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *f, const pb_opt *opts, size_t n)
-{
-    fprintf(f,
-            "usage: phasebench train [FLAGS]\n\n"
+static const pb_cmd_help train_help = {
+    "train",
+    "usage: phasebench train [FLAGS]\n\n"
             "Trains one fully connected net by full-batch gradient flow with the adaptive\n"
             "step of Geiger et al. and prints one CSV row (header + row) of its parameters\n"
             "and final observables.  Defaults are the authors' (PAPER.md): Fashion-MNIST\n"
@@ -24,12 +23,10 @@ static void usage(FILE *f, const pb_opt *opts, size_t n)
             "beta=10, soft hinge with beta=20, margin 1, alpha=1, no momentum, f64.\n\n"
             "Datasets: random | stripe | sphere (synthetic, no file) | fashion\n"
             "          (/usr/share/datasets/fashion-mnist) | fashion:DIR | mnist:DIR |\n"
-            "          cifar10:DIR\n\n");
-    pb_opts_usage(f, opts, n);
-    fprintf(f, "\nStops when every margin alpha*y*(f-f0) > loss-margin, on NaN, on a zero\n"
+            "          cifar10:DIR\n\n",
+    "\nStops when every margin alpha*y*(f-f0) > loss-margin, on NaN, on a zero\n"
                "gradient, or at the budget (--max-steps accepted steps, --max-time flow time).\n"
-               "--max-wall is a safety cap only: a run it stops says stop_reason=wall.\n");
-}
+               "--max-wall is a safety cap only: a run it stops says stop_reason=wall.\n"};
 
 int pb_cmd_train(int argc, char **argv)
 {
@@ -71,16 +68,10 @@ int pb_cmd_train(int argc, char **argv)
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char *pos[1];
     size_t npos;
-    int help;
     char err[1024];
-    if (pb_opts_parse(opts, n_opts, argc, argv, 2, pos, 0, &npos, &help, err, sizeof err) != 0) {
-        fprintf(stderr, "phasebench train: %s\n", err);
-        return 2;
-    }
-    if (help) {
-        usage(stdout, opts, n_opts);
-        return 0;
-    }
+    int prc = pb_cmd_parse(&train_help, opts, n_opts, argc, argv, pos, 0, &npos);
+    if (prc >= 0)
+        return prc;
     pb_dtype dtype;
     if (pb_dtype_parse(dtype_s, &dtype) != 0) {
         fprintf(stderr, "phasebench train: --dtype: expected f64 or f32, got '%s'\n", dtype_s);
