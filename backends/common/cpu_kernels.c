@@ -1,6 +1,8 @@
 /* Instantiates cpu_kernels_body.h for double and for float. */
 #include "cpu_kernels.h"
 
+#include "pb_pmath.h"
+
 #include <math.h>
 #include <stdint.h>
 
@@ -19,9 +21,9 @@ float pbk_to_float(double v)
 #define PBK_T double
 #define PBK_NAME(x) x##_d
 #define PBK_PARAM(v) ((double)(v))
-#define PBK_EXP exp
-#define PBK_LOG1P log1p
-#define PBK_TANH tanh
+#define PBK_EXP pb_pm_exp
+#define PBK_LOG1P pb_pm_log1p
+#define PBK_TANH pb_pm_tanh
 #include "cpu_kernels_body.h"
 #undef PBK_T
 #undef PBK_NAME
@@ -30,12 +32,18 @@ float pbk_to_float(double v)
 #undef PBK_LOG1P
 #undef PBK_TANH
 
+/* The float kernels evaluate in double through the portable functions and
+ * round once: glibc's expf/log1pf/tanhf have CPU-dependent variants too. */
+static float pbk_expf(float x) { return pbk_to_float(pb_pm_exp((double)x)); }
+static float pbk_log1pf(float x) { return pbk_to_float(pb_pm_log1p((double)x)); }
+static float pbk_tanhf(float x) { return (float)pb_pm_tanh((double)x); }
+
 #define PBK_T float
 #define PBK_NAME(x) x##_f
 #define PBK_PARAM(v) pbk_to_float(v)
-#define PBK_EXP expf
-#define PBK_LOG1P log1pf
-#define PBK_TANH tanhf
+#define PBK_EXP pbk_expf
+#define PBK_LOG1P pbk_log1pf
+#define PBK_TANH pbk_tanhf
 #include "cpu_kernels_body.h"
 #undef PBK_T
 #undef PBK_NAME

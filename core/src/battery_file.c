@@ -3,6 +3,8 @@
 #include "sysutil.h"
 #include "battery_file.h"
 
+#include "pb_pmath.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -700,7 +702,7 @@ static int expand_item(const pb_bat_entry *e, size_t item, const char *s,
     double scale = geometric ? fabs(b) : fmax(fmax(fabs(a), fabs(b)), f);
     double tol = 1e-9 * scale;
     for (double k = 0;; k++) {
-        double v = geometric ? a * pow(f, k) : a + k * f;
+        double v = geometric ? a * pb_pm_powi(f, (int64_t)k) : a + k * f;
         if (!(v <= b + tol))
             break;
         if (fabs(v - b) <= tol)

@@ -11,22 +11,26 @@
  *
  * The double-precision pool is never held whole when d > 0: samples are
  * rebuilt from the bytes chunk by chunk (cheap, O(nD)) for the covariance
- * and again for the projection, so CIFAR-10 needs tens of MB, not 1.5 GB. */
+ * and again for the projection, so CIFAR-10 needs tens of MB, not 1.5 GB.
+ *
+ * No BLAS or LAPACK here: the covariance, the eigen-decomposition and the
+ * projection run in a fixed summation order (symeig.h), so the prepared
+ * inputs have the same bits on every x86-64 CPU, whatever OpenBLAS kernel
+ * or thread count the machine would pick. */
 #include "data_readers.h"
+#include "symeig.h"
 
-#include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* About 32 MB of doubles per chunk: large enough for dsyrk to run near
- * peak, small next to the byte pool.  Depends only on D, so results do
- * not depend on anything but the data. */
+/* About 2 MB of doubles per chunk, so a chunk and its packed copy stay in
+ * the last-level cache.  The chunk size changes no result: every sum runs
+ * over the samples in pool order across chunks. */
 static size_t chunk_rows(size_t dim)
 {
-    size_t rows = ((size_t)32 << 20) / (dim * sizeof(double));
-    return rows < 256 ? 256 : rows;
+    size_t rows = ((size_t)2 << 20) / (dim * sizeof(double));
+    return rows < 64 ? 64 : rows;
 }
 
 /* Step 1 for sample i into row[0..dim). */
@@ -85,62 +89,6 @@ void pb_pca_info_free(pb_pca_info *info)
     memset(info, 0, sizeof *info);
 }
 
-/* The eigenvector's sign is arbitrary and LAPACK builds disagree on it:
- * make the component of largest magnitude (first one on ties) positive. */
-static void fix_sign(double *v, size_t dim)
-{
-    size_t at = 0;
-    for (size_t j = 1; j < dim; j++)
-        if (fabs(v[j]) > fabs(v[at]))
-            at = j;
-    if (v[at] < 0.0)
-        for (size_t j = 0; j < dim; j++)
-            v[j] = -v[j];
-}
-
-/* Top-d eigenpairs of the covariance (upper triangle of the row-major
- * cov), largest first, into comps (d x dim) and vals (d). */
-static int top_eigen(double *cov, size_t dim, size_t d, double *comps,
-                     double *vals, char *err, size_t err_len)
-{
-    /* Row-major upper is column-major lower: handing LAPACK the
-     * column-major view avoids LAPACKE's transposed copies. */
-    double *w = malloc(dim * sizeof *w);
-    double *z = malloc(dim * d * sizeof *z);
-    lapack_int *isuppz = malloc(2 * d * sizeof *isuppz);
-    lapack_int m = 0;
-    int rc = -1;
-    if (!w || !z || !isuppz) {
-        pb_data_errf(err, err_len, "PCA: out of memory for %zu x %zu "
-                     "eigenvectors", dim, d);
-        goto done;
-    }
-    lapack_int n = (lapack_int)dim;
-    lapack_int info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'L', n, cov,
-                                     n, 0.0, 0.0, n - (lapack_int)d + 1, n,
-                                     0.0, &m, w, z, n, isuppz);
-    if (info != 0 || (size_t)m != d) {
-        pb_data_errf(err, err_len,
-                     "PCA: LAPACKE_dsyevr failed (info %d, %d of %zu "
-                     "eigenvalues found) on the %zu x %zu covariance",
-                     (int)info, (int)m, d, dim, dim);
-        goto done;
-    }
-    /* dsyevr returns ascending eigenvalues, column k of z for w[k]. */
-    for (size_t k = 0; k < d; k++) {
-        size_t src = d - 1 - k;
-        vals[k] = w[src];
-        memcpy(comps + k * dim, z + src * dim, dim * sizeof *comps);
-        fix_sign(comps + k * dim, dim);
-    }
-    rc = 0;
-done:
-    free(w);
-    free(z);
-    free(isuppz);
-    return rc;
-}
-
 static int prep_raw_only(const pb_raw_images *raw, const double *mean,
                          double **x_out, char *err, size_t err_len)
 {
@@ -156,6 +104,27 @@ static int prep_raw_only(const pb_raw_images *raw, const double *mean,
     return 0;
 }
 
+/* Projection of samples [i0, i0 + k) (rows of z) on the d components,
+ * times scale, into x: element (i, c) sums z_ij comps_cj over j in order;
+ * the loop over c (comps transposed to ct, dim x d) vectorises. */
+static void project_chunk(const double *z, size_t k, size_t dim, const double *ct, size_t d,
+                          double scale, double *acc, double *x)
+{
+    for (size_t r = 0; r < k; r++) {
+        const double *zr = z + r * dim;
+        for (size_t c = 0; c < d; c++)
+            acc[c] = 0.0;
+        for (size_t j = 0; j < dim; j++) {
+            const double zj = zr[j];
+            const double *cj = ct + j * d;
+            for (size_t c = 0; c < d; c++)
+                acc[c] += zj * cj[c];
+        }
+        for (size_t c = 0; c < d; c++)
+            x[r * d + c] = scale * acc[c];
+    }
+}
+
 static int prep_pca(const pb_raw_images *raw, const double *mean, size_t d,
                     double **x_out, pb_pca_info *pca, char *err,
                     size_t err_len)
@@ -166,11 +135,12 @@ static int prep_pca(const pb_raw_images *raw, const double *mean, size_t d,
     double *z = malloc(zrows * dim * sizeof *z);
     double *cov = calloc(dim * dim, sizeof *cov);
     double *comps = malloc(d * dim * sizeof *comps);
+    double *ct = malloc(d * dim * sizeof *ct);
+    double *acc = malloc(d * sizeof *acc);
     double *vals = malloc(d * sizeof *vals);
     double *x = malloc(n * d * sizeof *x);
     int rc = -1;
-    int blas_threads = 0;
-    if (!mu || !z || !cov || !comps || !vals || !x) {
+    if (!mu || !z || !cov || !comps || !ct || !acc || !vals || !x) {
         pb_data_errf(err, err_len,
                      "PCA: out of memory (pool %zu x %zu, covariance %zu x "
                      "%zu)",
@@ -186,42 +156,47 @@ static int prep_pca(const pb_raw_images *raw, const double *mean, size_t d,
     for (size_t j = 0; j < dim; j++)
         mu[j] /= (double)n;
 
-    /* One OpenBLAS thread for the whole PCA: the partial sums, and so the
-     * last bits of every input, would otherwise depend on the core count,
-     * and a reference run must give the same bytes on any machine. */
-    blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-
-    /* cov = Z^T Z / n, upper triangle, accumulated over chunks. */
+    /* cov = Z^T Z / n, upper triangle, summed over the samples in order. */
     for (size_t i0 = 0; i0 < n; i0 += ch) {
         size_t k = n - i0 < ch ? n - i0 : ch;
         build_chunk(raw, mean, mu, i0, k, z);
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)dim,
-                    (blasint)k, 1.0 / (double)n, z, (blasint)dim, 1.0, cov,
-                    (blasint)dim);
+        if (pb_gram_upper_add(z, k, dim, cov) != 0) {
+            pb_data_errf(err, err_len, "PCA: out of memory for the covariance");
+            goto done;
+        }
     }
+    const double inv_n = 1.0 / (double)n;
+    for (size_t j = 0; j < dim; j++)
+        for (size_t l = j; l < dim; l++)
+            cov[j * dim + l] *= inv_n;
 
-    if (top_eigen(cov, dim, d, comps, vals, err, err_len) != 0)
+    size_t rank = 0;
+    char why[256] = "";
+    if (pb_sym_top_eigen(cov, dim, d, vals, comps, &rank, why, sizeof why) != 0) {
+        pb_data_errf(err, err_len, "PCA: %s", why);
         goto done;
+    }
+    if (d > rank) {
+        pb_data_errf(err, err_len,
+                     "PCA: d = %zu exceeds the rank %zu of the pool's covariance (%zu "
+                     "samples of dimension %zu): %zu of the inputs would be identically "
+                     "zero; use d <= %zu",
+                     d, rank, n, dim, d - rank, rank);
+        goto done;
+    }
     double mean_val = 0.0;
     for (size_t k = 0; k < d; k++)
         mean_val += vals[k];
     mean_val /= (double)d;
-    if (!(mean_val > 0.0)) {
-        pb_data_errf(err, err_len,
-                     "PCA: the top %zu eigenvalues of the covariance have "
-                     "mean %g; the pool has no variance to project",
-                     d, mean_val);
-        goto done;
-    }
     double scale = 1.0 / sqrt(mean_val);
 
+    for (size_t j = 0; j < dim; j++)
+        for (size_t c = 0; c < d; c++)
+            ct[j * d + c] = comps[c * dim + j];
     for (size_t i0 = 0; i0 < n; i0 += ch) {
         size_t k = n - i0 < ch ? n - i0 : ch;
         build_chunk(raw, mean, mu, i0, k, z);
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)k,
-                    (blasint)d, (blasint)dim, scale, z, (blasint)dim, comps,
-                    (blasint)dim, 0.0, x + i0 * d, (blasint)d);
+        project_chunk(z, k, dim, ct, d, scale, acc, x + i0 * d);
     }
 
     if (pca) {
@@ -237,12 +212,12 @@ static int prep_pca(const pb_raw_images *raw, const double *mean, size_t d,
     x = NULL;
     rc = 0;
 done:
-    if (blas_threads > 0)
-        openblas_set_num_threads(blas_threads);
     free(mu);
     free(z);
     free(cov);
     free(comps);
+    free(ct);
+    free(acc);
     free(vals);
     free(x);
     return rc;
@@ -263,11 +238,12 @@ int pb_prep_images(const pb_raw_images *raw, size_t d, double **x_out,
     if (raw->n > SIZE_MAX / sizeof(double) / raw->dim)
         return pb_data_errf(err, err_len, "preprocessing: pool of %zu x %zu "
                             "is too large", raw->n, raw->dim);
-    /* LAPACK and BLAS take 32-bit sizes here. */
-    if (raw->dim > (size_t)1 << 20 || raw->n > (size_t)1 << 30)
+    /* The covariance is D x D doubles: 2^15 pixels (8 GiB) is far past any
+     * image set phasebench reads. */
+    if (raw->dim > (size_t)1 << 15 || raw->n > (size_t)1 << 30)
         return pb_data_errf(err, err_len,
                             "preprocessing: pool of %zu x %zu exceeds the "
-                            "supported 2^30 samples x 2^20 features",
+                            "supported 2^30 samples x 2^15 features",
                             raw->n, raw->dim);
     double *mean = malloc(raw->dim * sizeof *mean);
     if (!mean || pixel_mean(raw, mean) != 0) {

@@ -3,6 +3,8 @@
 #include "data_readers.h"
 #include "rng.h"
 
+#include "pb_pmath.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -13,11 +15,27 @@
 #define STRIPE_LO (-0.3)
 #define STRIPE_HI 1.18549
 
+/* log Gamma(a) for a = n / 2 (the chi-square's only shape): a sum of
+ * logarithms by Gamma(a + 1) = a Gamma(a) down to Gamma(1) = 1 or
+ * Gamma(1/2) = sqrt(pi), with the portable log so the bits of the sphere
+ * set's threshold do not depend on the CPU. */
+static double lgamma_half(double a)
+{
+    double s = 0.0, t = a;
+    while (t > 1.0) {
+        t -= 1.0;
+        s += pb_pm_log(t);
+    }
+    if (t == 0.5)
+        s += 0.5 * pb_pm_log(3.14159265358979323846);
+    return s;
+}
+
 /* exp(a log x - x - lgamma(a)): the common prefactor of both expansions
  * of the incomplete gamma function. */
 static double gamma_prefactor(double a, double x)
 {
-    return exp(a * log(x) - x - lgamma(a));
+    return pb_pm_exp(a * pb_pm_log(x) - x - lgamma_half(a));
 }
 
 /* Regularised lower incomplete gamma P(a, x), a > 0, x >= 0.  Series for

@@ -2,6 +2,8 @@
 
 #include "sysutil.h"
 
+#include "pb_pmath.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +31,7 @@ const char *pb_stop_name(pb_stop s)
 
 int64_t pb_ckpt_next(int64_t t, int64_t step, double tau)
 {
-    return (int64_t)floor((double)t + 1.0 + (double)step * (1.0 - exp(-(double)t / tau)));
+    return (int64_t)floor((double)t + 1.0 + (double)step * (1.0 - pb_pm_exp(-(double)t / tau)));
 }
 
 /* The stop rules of PAPER.md section 2.2, checked before every step. */
@@ -106,7 +108,7 @@ static pb_status tentative_step(const pb_flow_problem *pr, const pb_flow_params 
     if (st)
         return st;
     if (p->tau > 0) {
-        double e = exp(-dt / p->tau);
+        double e = pb_pm_exp(-dt / p->tau);
         if ((st = vt->axpby(pr->be, n, -(1.0 - e), b->g, 0, 0.0, b->v1, 0)) ||
             (st = vt->axpby(pr->be, n, e, b->v, 0, 1.0, b->v1, 0)))
             return st;

@@ -1,5 +1,7 @@
 #include "rng.h"
 
+#include "pb_pmath.h"
+
 #include <math.h>
 
 /* SplitMix64's finaliser: a bijection with full avalanche. */
@@ -30,7 +32,8 @@ double pb_rng_normal(uint64_t seed, uint64_t stream, uint64_t index)
 {
     double u1 = pb_rng_uniform(seed, stream, 2 * index);
     double u2 = pb_rng_uniform(seed, stream, 2 * index + 1);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586476925 * u2);
+    /* Box-Muller with the portable log and cos(pi x): 2 u2 is exact. */
+    return sqrt(-2.0 * pb_pm_log(u1)) * pb_pm_cospi(2.0 * u2);
 }
 
 void pb_rng_normal_fill(uint64_t seed, uint64_t stream, uint64_t first,

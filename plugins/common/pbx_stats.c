@@ -1,5 +1,7 @@
 #include "pbx_stats.h"
 
+#include "pb_pmath.h"
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -37,9 +39,9 @@ double pbx_geomean(const double *x, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (!(isfinite(x[i]) && x[i] > 0.0))
             return NAN;
-        s += log(x[i]);
+        s += pb_pm_log(x[i]);
     }
-    return exp(s / (double)n);
+    return pb_pm_exp(s / (double)n);
 }
 
 double pbx_pearson(const double *a, const double *b, size_t n)

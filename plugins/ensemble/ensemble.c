@@ -15,6 +15,8 @@
 #include "pbx_tally.h"
 #include "pbx_work.h"
 
+#include "pb_pmath.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,8 +301,8 @@ static int fit_exponent(const pb_services *svc, pb_exp_ctx *ctx, const ens_confi
         if (n == 0)
             h_min = cfg->h[i];
         h_max = cfg->h[i];
-        x[n] = log((double)cfg->h[i]);
-        y[n] = log(delta_f[i]);
+        x[n] = pb_pm_log((double)cfg->h[i]);
+        y[n] = pb_pm_log(delta_f[i]);
         n++;
     }
     pbx_fit fit;

@@ -15,6 +15,8 @@
 #include "pbx_tally.h"
 #include "pbx_work.h"
 
+#include "pb_pmath.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,7 +270,7 @@ static int measure_alpha(const pb_services *svc, pb_exp_ctx *ctx, const ker_conf
         if (res.ok && res.N > 0)
             st->N = (double)res.N;
         if (run_is_used(cfg, &res)) {
-            logr[st->n_used] = log10(res.ntk_r);
+            logr[st->n_used] = pb_pm_log10(res.ntk_r);
             dw[st->n_used] = res.dw_rel;
             err[st->n_used] = res.test_err;
             st->n_used++;
@@ -280,7 +282,7 @@ static int measure_alpha(const pb_services *svc, pb_exp_ctx *ctx, const ker_conf
     st->log10_r_std = pbx_std(logr, st->n_used);
     st->log10_r_sem = pbx_sem(logr, st->n_used);
     /* The geometric mean of r is 10^(mean of log10 r). */
-    st->r_geomean = st->n_used ? pow(10.0, st->log10_r_mean) : NAN;
+    st->r_geomean = st->n_used ? pb_pm_pow(10.0, st->log10_r_mean) : NAN;
     st->dw_rel_mean = pbx_mean(dw, st->n_used);
     st->test_err_mean = pbx_mean(err, st->n_used);
     pbx_tally_format(&stops, st->stops, sizeof st->stops);
