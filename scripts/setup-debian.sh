@@ -4,7 +4,7 @@
 # every package is already installed.
 set -eu
 PKGS="build-essential cmake git pkg-config ca-certificates
-libopenblas-dev liblapacke-dev libcsv-dev zlib1g-dev
+libopenblas-dev liblapacke-dev libcsv-dev zlib1g-dev nettle-dev
 libvulkan-dev mesa-vulkan-drivers glslang-tools vulkan-tools vulkan-validationlayers
 dataset-fashion-mnist"
 # PyTorch (about 1 GB) only for the twin of the step benchmark.

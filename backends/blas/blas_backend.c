@@ -33,7 +33,7 @@ typedef struct blas_state {
     char config[256];
     char corename[64];
     const pb_blas_act_impl *act; /* activation kernels for this CPU */
-    pb_feature features[7];
+    pb_feature features[8];
 } blas_state;
 
 /* Processors OpenBLAS will use for "all cores"; at least 1. */
@@ -102,7 +102,11 @@ static pb_status blas_create(const pb_backend_options *opts, pb_backend **out,
     s->features[3] = (pb_feature){"threads", s->threads_text};
     s->features[4] = (pb_feature){"simd", s->act->name};
     s->features[5] = (pb_feature){"compiler", __VERSION__};
-    s->features[6] = (pb_feature){NULL, NULL};
+    /* OpenBLAS's GEMM kernels (chosen by CPU or OPENBLAS_CORETYPE) and its
+     * thread count set the summation order; the activation kernels' ISA
+     * sets the exp code path. */
+    s->features[6] = (pb_feature){"bits_depend_on", "openblas_core,threads,simd"};
+    s->features[7] = (pb_feature){NULL, NULL};
     (*out)->plugin = s;
     return PB_OK;
 }

@@ -13,6 +13,10 @@ static const pb_feature ref_features[] = {
     {"impl", "plain C, single thread"},
     {"gemm", "triple loop; f32 accumulates in float"},
     {"compiler", __VERSION__},
+    /* What the bits of a run depend on, as feature or manifest keys: here
+     * nothing, since every kernel sums in a fixed order and the elementary
+     * functions are portable (core/pmath). */
+    {"bits_depend_on", "none"},
     {NULL, NULL},
 };
 

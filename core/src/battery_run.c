@@ -50,6 +50,20 @@ static void manifest_kv(FILE *f, const char *k, const char *v)
     fputc('\n', f);
 }
 
+static void manifest_put(const char *k, const char *v, void *f)
+{
+    manifest_kv((FILE *)f, k, v);
+}
+
+/* A backend feature's value, "unknown" when the backend does not name it. */
+static const char *manifest_feature(const pb_bat_runner *r, const char *key)
+{
+    for (const pb_feature *x = r->session.caps.features; x && x->key; x++)
+        if (strcmp(x->key, key) == 0)
+            return x->value ? x->value : "";
+    return "unknown";
+}
+
 static int write_manifest(const pb_bat_runner *r, const char *start, const char *end,
                           const char *status)
 {
@@ -83,6 +97,16 @@ static int write_manifest(const pb_bat_runner *r, const char *start, const char 
     snprintf(buf, sizeof buf, "%lld", (long long)r->sum->failed_runs);
     manifest_kv(f, "failed_runs", buf);
     manifest_kv(f, "status", status);
+    /* What decides the bits (platform.h): compare reads these. */
+    char fp[65];
+    pb_data_prints_combined(&r->prints, fp);
+    manifest_kv(f, "data_fingerprint", fp);
+    snprintf(buf, sizeof buf, "%zu", r->prints.n);
+    manifest_kv(f, "data_splits", buf);
+    manifest_kv(f, "bits_depend_on", r->have_session ? manifest_feature(r, "bits_depend_on") : "");
+    pb_platform plat;
+    pb_platform_read(&plat);
+    pb_platform_rows(&plat, manifest_put, f);
     int bad = ferror(f);
     return (fclose(f) != 0 || bad) ? -1 : 0;
 }
@@ -333,6 +357,7 @@ out:
         pb_split_free(&r.split);
     if (r.have_pool)
         pb_pool_free(&r.pool);
+    pb_data_prints_free(&r.prints);
     if (r.have_session)
         pb_session_close(&r.session);
     pb_registry_free(&exps);

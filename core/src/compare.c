@@ -823,46 +823,107 @@ oom:
     return -1;
 }
 
+/* A run folder's manifest.csv, kept whole: the class and the data check
+ * read several of its keys. */
 typedef struct manifest_info {
-    char backend[128];
-    char dtype[32];
+    pb_csv_table t;
+    int kc, vc;
+    const char *backend, *dtype;
 } manifest_info;
+
+static const char *manifest_get(const manifest_info *m, const char *key)
+{
+    for (size_t i = 0; i < m->t.nrows; i++)
+        if (strcmp(pb_csv_cell(&m->t, i, (size_t)m->kc), key) == 0)
+            return pb_csv_cell(&m->t, i, (size_t)m->vc);
+    return NULL;
+}
+
+/* A fact the bits may depend on: a manifest key, else a key of the
+ * backend's feature list ("k=v;k=v"); NULL when neither names it. */
+static const char *manifest_fact(const manifest_info *m, const char *key, char *buf,
+                                 size_t len)
+{
+    const char *v = manifest_get(m, key);
+    if (v)
+        return v;
+    const char *f = manifest_get(m, "features");
+    size_t kl = strlen(key);
+    for (const char *p = f; p && *p;) {
+        const char *end = strchr(p, ';');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
+            snprintf(buf, len, "%.*s", (int)(n - kl - 1), p + kl + 1);
+            return buf;
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+static void manifest_free(manifest_info *m)
+{
+    pb_csv_table_free(&m->t);
+    memset(m, 0, sizeof *m);
+}
 
 static int read_manifest(const char *dir, manifest_info *m, char *err,
                          size_t err_len)
 {
     char path[PATH_LEN];
+    memset(m, 0, sizeof *m);
     if (join_path(path, dir, "manifest.csv", err, err_len) != 0)
         return -1;
-    pb_csv_table t;
-    if (pb_csv_read(path, &t, err, err_len) != 0)
+    if (pb_csv_read(path, &m->t, err, err_len) != 0)
         return -1;
-    int kc = pb_csv_col(&t, "key"), vc = pb_csv_col(&t, "value");
-    int rc = -1;
-    if (kc < 0 || vc < 0) {
+    m->kc = pb_csv_col(&m->t, "key");
+    m->vc = pb_csv_col(&m->t, "value");
+    if (m->kc < 0 || m->vc < 0) {
         set_err(err, err_len, "%s:%zu: expected the columns key,value", path,
-                t.header_line);
-        goto done;
+                m->t.header_line);
+        manifest_free(m);
+        return -1;
     }
-    const char *backend = NULL, *dtype = NULL;
-    for (size_t i = 0; i < t.nrows; i++) {
-        const char *k = pb_csv_cell(&t, i, (size_t)kc);
-        if (!backend && strcmp(k, "backend") == 0)
-            backend = pb_csv_cell(&t, i, (size_t)vc);
-        if (!dtype && strcmp(k, "dtype") == 0)
-            dtype = pb_csv_cell(&t, i, (size_t)vc);
-    }
-    if (!backend || !dtype) {
+    m->backend = manifest_get(m, "backend");
+    m->dtype = manifest_get(m, "dtype");
+    if (!m->backend || !m->dtype) {
         set_err(err, err_len, "%s: no '%s' row: the backend class needs the "
-                "backend and the dtype", path, backend ? "dtype" : "backend");
-        goto done;
+                "backend and the dtype", path, m->backend ? "dtype" : "backend");
+        manifest_free(m);
+        return -1;
     }
-    snprintf(m->backend, sizeof m->backend, "%s", backend);
-    snprintf(m->dtype, sizeof m->dtype, "%s", dtype);
-    rc = 0;
-done:
-    pb_csv_table_free(&t);
-    return rc;
+    return 0;
+}
+
+/* The class for a run of the same backend and dtype as the reference:
+ * "same" unless a fact its bits depend on (the reference manifest's
+ * bits_depend_on: manifest or feature keys; "none" for a portable backend)
+ * differs between the two, in which case the dtype's class, with the
+ * reason in why.  A reference without bits_depend_on keeps "same". */
+static const char *same_backend_class(const manifest_info *ref, const manifest_info *run,
+                                      char *why, size_t why_len)
+{
+    why[0] = '\0';
+    const char *deps = manifest_get(ref, "bits_depend_on");
+    if (!deps || !*deps || strcmp(deps, "none") == 0)
+        return "same";
+    char keys[512];
+    snprintf(keys, sizeof keys, "%s", deps);
+    size_t used = 0;
+    for (char *save = NULL, *k = strtok_r(keys, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+        char ba[256], bb[256];
+        const char *a = manifest_fact(ref, k, ba, sizeof ba);
+        const char *b = manifest_fact(run, k, bb, sizeof bb);
+        if (a && b && strcmp(a, b) == 0)
+            continue;
+        if (used < why_len)
+            used += (size_t)snprintf(why + used, why_len - used, "%s%s (reference %s, run %s)",
+                                     used ? ", " : "", k, a ? a : "not recorded",
+                                     b ? b : "not recorded");
+    }
+    if (!why[0])
+        return "same";
+    return strcmp(run->dtype, "f32") == 0 ? "f32" : "f64";
 }
 
 /* Where the tolerance table is when none is given: the reference folder,
@@ -922,21 +983,31 @@ int pb_compare_dirs(const char *run_dir, const char *ref_dir,
     size_t n_ref = 0, n_run = 0;
     int rc = -1;
 
-    manifest_info mref, mrun;
+    manifest_info mref = {0}, mrun = {0};
+    char why[1024] = "";
     if (read_manifest(ref_dir, &mref, err, err_len) != 0 ||
         read_manifest(run_dir, &mrun, err, err_len) != 0)
         goto done;
-    if (strcmp(mref.backend, mrun.backend) == 0 &&
-        strcmp(mref.dtype, mrun.dtype) == 0) {
-        snprintf(sum->backend_class, sizeof sum->backend_class, "same");
-    } else if (strcmp(mrun.dtype, "f64") == 0) {
-        snprintf(sum->backend_class, sizeof sum->backend_class, "f64");
-    } else if (strcmp(mrun.dtype, "f32") == 0) {
-        snprintf(sum->backend_class, sizeof sum->backend_class, "f32");
-    } else {
+    if (strcmp(mrun.dtype, "f64") != 0 && strcmp(mrun.dtype, "f32") != 0) {
         set_err(err, err_len, "%s/manifest.csv: dtype '%s': expected f64 or f32",
                 run_dir, mrun.dtype);
         goto done;
+    }
+    if (strcmp(mref.backend, mrun.backend) == 0 && strcmp(mref.dtype, mrun.dtype) == 0)
+        snprintf(sum->backend_class, sizeof sum->backend_class, "%s",
+                 same_backend_class(&mref, &mrun, why, sizeof why));
+    else
+        snprintf(sum->backend_class, sizeof sum->backend_class, "%s", mrun.dtype);
+    /* Different inputs explain every difference below: say it first. */
+    const char *fref = manifest_get(&mref, "data_fingerprint");
+    const char *frun = manifest_get(&mrun, "data_fingerprint");
+    sum->data_differ = fref && frun && strcmp(fref, frun) != 0;
+    if (sum->data_differ) {
+        const char *nref = manifest_get(&mref, "data_splits"), *nrun = manifest_get(&mrun, "data_splits");
+        fprintf(c.out, "data differ: the run trained on other inputs than the reference "
+                "(data_fingerprint %.16s... of %s splits vs %.16s... of %s splits); no value "
+                "below is expected to agree\n", frun, nrun ? nrun : "?", fref,
+                nref ? nref : "?");
     }
     c.cls = sum->backend_class;
 
@@ -956,6 +1027,9 @@ int pb_compare_dirs(const char *run_dir, const char *ref_dir,
     fprintf(c.out, "compare: backend class %s (reference %s/%s, run %s/%s), "
             "tolerances %s\n", c.cls, mref.backend, mref.dtype, mrun.backend,
             mrun.dtype, tol_path);
+    if (why[0])
+        fprintf(c.out, "compare: %s's bits depend on the platform and it differs: %s; "
+                "class %s instead of same\n", mrun.backend, why, c.cls);
     for (size_t i = 0; i < n_run; i++) {
         if (strcmp(run_names[i], "tolerances.csv") == 0)
             continue;
@@ -993,6 +1067,8 @@ int pb_compare_dirs(const char *run_dir, const char *ref_dir,
             sum->extra_rows, sum->pass ? "PASS" : "FAIL");
     rc = 0;
 done:
+    manifest_free(&mref);
+    manifest_free(&mrun);
     free_items(&c);
     tol_free(&c.tol);
     free_names(ref_names, n_ref);

@@ -48,6 +48,7 @@ typedef struct pb_cmp_summary {
     size_t extra_rows;    /* run rows absent from the reference */
     size_t missing_files; /* reference tables absent from the run */
     char backend_class[8];/* "same", "f64" or "f32" */
+    int data_differ;      /* both manifests have data_fingerprint, and they differ */
     int pass;             /* 1 when everything holds */
 } pb_cmp_summary;
 

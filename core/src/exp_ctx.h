@@ -8,6 +8,7 @@
 #include "battery_file.h"
 #include "battery_run.h"
 #include "data.h"
+#include "platform.h"
 #include "report.h"
 #include "report_table.h"
 #include "session.h"
@@ -28,6 +29,7 @@ typedef struct pb_bat_runner {
     pb_split split;
     char split_key[640];
     int have_split;
+    pb_data_prints prints;    /* fingerprints of every split used */
     /* progress */
     int64_t runs_total, runs_done, runs_failed;
     double t_start;

@@ -292,6 +292,12 @@ static const pb_split *get_split(pb_bat_runner *r, const pb_train_config *c, cha
             return NULL;
         r->have_split = 1;
         pb_strcpy_trunc(r->split_key, sizeof r->split_key, skey);
+        char fp[65];
+        pb_split_fingerprint(&r->split, fp);
+        if (pb_data_prints_add(&r->prints, fp) != 0) {
+            snprintf(err, err_len, "out of memory recording the data fingerprint");
+            return NULL;
+        }
     }
     return &r->split;
 }

@@ -427,6 +427,50 @@ static void test_command(void)
     CHECK(pb_cmd_compare(4, missing_dir) == 2);
 }
 
+/* What decides the bits (issue: portable references): a backend whose bits
+ * depend on the platform is compared with its dtype's tolerances when the
+ * platform differs, a portable one exactly; other data are named first. */
+static void test_platform_and_data(void)
+{
+    reset();
+    const char *blas_ref = "key,value\nbackend,blas\ndtype,f64\nthreads,1\n"
+                           "bits_depend_on,\"openblas_core,threads,simd\"\n"
+                           "features,impl=x;openblas_core=Haswell;simd=avx2\n"
+                           "data_fingerprint,aaaa\ndata_splits,1\n";
+    tmp_write(ref, "manifest.csv", blas_ref);
+    tmp_write(run, "manifest.csv", blas_ref);
+    CHECK_MSG(compare(NULL, 0) == 0, "%s%s", err, out);
+    CHECK(strcmp(sum.backend_class, "same") == 0);
+    CHECK(!sum.data_differ && !has(out, "data differ"));
+
+    /* Another OpenBLAS kernel: class f64, and the reason is printed. */
+    tmp_write(run, "manifest.csv",
+              "key,value\nbackend,blas\ndtype,f64\nthreads,1\n"
+              "bits_depend_on,\"openblas_core,threads,simd\"\n"
+              "features,impl=x;openblas_core=SkylakeX;simd=avx2\n"
+              "data_fingerprint,aaaa\ndata_splits,1\n");
+    CHECK_MSG(compare(NULL, 0) == 0, "%s%s", err, out);
+    CHECK(strcmp(sum.backend_class, "f64") == 0);
+    CHECK_OUT("openblas_core (reference Haswell, run SkylakeX)");
+    CHECK_OUT("class f64 instead of same");
+
+    /* A portable backend stays exact whatever the platform. */
+    tmp_write(ref, "manifest.csv", "key,value\nbackend,ref\ndtype,f64\nbits_depend_on,none\n"
+                                   "openblas_core,Haswell\ndata_fingerprint,aaaa\n");
+    tmp_write(run, "manifest.csv", "key,value\nbackend,ref\ndtype,f64\nbits_depend_on,none\n"
+                                   "openblas_core,Prescott\ndata_fingerprint,aaaa\n");
+    CHECK_MSG(compare(NULL, 0) == 0, "%s%s", err, out);
+    CHECK(strcmp(sum.backend_class, "same") == 0);
+
+    /* Other data: one plain line before anything else. */
+    tmp_write(run, "manifest.csv", "key,value\nbackend,ref\ndtype,f64\nbits_depend_on,none\n"
+                                   "data_fingerprint,bbbb\ndata_splits,2\n");
+    compare(NULL, 0);
+    CHECK(sum.data_differ);
+    CHECK_MSG(out && strncmp(out, "data differ: ", 13) == 0, "first line: %s", out);
+    reset();
+}
+
 int main(void)
 {
     if (tmp_make_dir(base, sizeof base, "pb_compare_") != 0) {
@@ -444,6 +488,7 @@ int main(void)
     test_input_errors();
     test_bad_tolerances();
     test_command();
+    test_platform_and_data();
     free(out);
     tmp_remove_tree(base);
     return pb_test_done("test_compare");

@@ -93,7 +93,7 @@ typedef struct pb_vk_stream {
     uint32_t n_read;
 } pb_vk_stream;
 
-#define PB_VK_MAX_FEATURES 16
+#define PB_VK_MAX_FEATURES 20
 
 struct pb_backend {
     pb_vk_api vk;

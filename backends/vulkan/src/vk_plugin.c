@@ -97,6 +97,9 @@ static void fill_features(pb_backend *be)
                 (unsigned long long)d->max_buffer_bytes);
     set_feature(be, &i, "transfers", "%s",
                 be->local_mappable ? "mapped" : "staged");
+    /* The shader compiler of the driver decides contractions and the
+     * transcendental code, the device its subgroup size. */
+    set_feature(be, &i, "bits_depend_on", "%s", "device,driver,driver_info");
     if (be->validate) {
         set_feature(be, &i, "validation", "%s",
                     be->validation_layer ? "VK_LAYER_KHRONOS_validation"
