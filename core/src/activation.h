@@ -1,7 +1,7 @@
 /* Activation functions of the FC net, and their normalisation.
  *
  * sigma(t) = c * g(beta t) / beta, with c chosen so that E[sigma(z)^2] = 1
- * for z ~ N(0, 1) (PAPER.md section 1.2).  The authors estimate c by Monte
+ * for z ~ N(0, 1) (docs/physics.md section 2).  The authors estimate c by Monte
  * Carlo; we integrate, which is exact to rounding. */
 #ifndef PB_ACTIVATION_H
 #define PB_ACTIVATION_H

@@ -18,7 +18,7 @@ static const pb_cmd_help train_help = {
     "usage: phasebench train [FLAGS]\n\n"
             "Trains one fully connected net by full-batch gradient flow with the adaptive\n"
             "step of Geiger et al. and prints one CSV row (header + row) of its parameters\n"
-            "and final observables.  Defaults are the authors' (PAPER.md): Fashion-MNIST\n"
+            "and final observables.  Defaults (docs/physics.md section 12): Fashion-MNIST\n"
             "reduced to d=10 by PCA, P=5000, pte=40000, ptk=2500, L=2, h=100, swish with\n"
             "beta=10, soft hinge with beta=20, margin 1, alpha=1, no momentum, f64.\n\n"
             "Datasets: random | stripe | sphere (synthetic, no file) | fashion\n"

@@ -6,7 +6,7 @@
  * data row remembers the 1-based line of the file where it starts, so later
  * checks (compare, tolerance tables) can point at the line.
  *
- * Writing follows the report conventions of DESIGN.md: a field is quoted only
+ * Writing follows the report conventions of docs/architecture.md section 7: a field is quoted only
  * when it has to be, doubles use %.17g in the C locale so they read back
  * bit for bit, and non-finite values are spelled nan, inf and -inf, which
  * strtod reads back. */

@@ -1,4 +1,4 @@
-/* Datasets: raw readers, the authors' preprocessing (PAPER.md section 3) and
+/* Datasets: raw readers, the authors' preprocessing (docs/physics.md section 6) and
  * class-balanced splits.
  *
  * A pool is the whole preprocessed dataset (train and test files merged,
@@ -92,7 +92,7 @@ void pb_pool_free(pb_pool *pool);
  * are disjoint, and the result is a pure function of (pool, seed, sizes).
  * Within a set, samples keep the interleaved order.
  *
- * The authors (PAPER.md section 3) also interleave the classes, but permute
+ * The authors (docs/physics.md section 6.6) also interleave the classes, but permute
  * the pool with seed_testset + pte and reshuffle within class for each cut
  * with seed_kernelset + ptk and seed_trainset + ptr, using torch's RNG.
  * This scheme has the same properties (class-balanced, disjoint, seeded)

@@ -1,4 +1,4 @@
-/* The authors' preprocessing of image pools (PAPER.md section 3):
+/* The authors' preprocessing of image pools (docs/physics.md section 6):
  *   1. subtract the per-pixel mean over the pool, rescale every sample to
  *      Euclidean norm sqrt(D);
  *   2. PCA (d > 0): covariance of the step-1 data over the pool, projection

@@ -87,7 +87,7 @@ typedef struct pb_pca_info {
 
 void pb_pca_info_free(pb_pca_info *info);
 
-/* The authors' preprocessing of an image pool (PAPER.md section 3):
+/* The authors' preprocessing of an image pool (docs/physics.md section 6):
  * centre each pixel over the pool, rescale each sample to norm sqrt(dim)
  * (a zero vector stays zero); then, when d > 0, PCA to d components scaled
  * by 1/sqrt(mean of the top-d eigenvalues).  *x_out is malloc'd, n x d

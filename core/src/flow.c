@@ -34,7 +34,7 @@ int64_t pb_ckpt_next(int64_t t, int64_t step, double tau)
     return (int64_t)floor((double)t + 1.0 + (double)step * (1.0 - pb_pm_exp(-(double)t / tau)));
 }
 
-/* The stop rules of PAPER.md section 2.2, checked before every step. */
+/* The stop rules of docs/physics.md section 5.4, checked before every step. */
 static int should_stop(const pb_flow_state *s, const pb_flow_params *p, double gg, pb_stop *why)
 {
     if (s->stats.n_nan > 0 || isnan(s->stats.loss) || isnan(gg))

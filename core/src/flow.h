@@ -1,5 +1,5 @@
 /* Full-batch gradient flow with the authors' adaptive Euler step
- * (PAPER.md section 2).
+ * (docs/physics.md section 5).
  *
  * At weights w with outputs o and gradient g, a tentative step w' (plain:
  * w - dt g; with momentum tau > 0: v' = e v - (1 - e) g, w' = w + dt v',

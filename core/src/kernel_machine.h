@@ -1,4 +1,4 @@
-/* The kernel machine with the NTK at initialisation (PAPER.md section 5.3):
+/* The kernel machine with the NTK at initialisation (docs/physics.md section 7.5):
  * out = K(., train) a, a = 0 at t = 0, da/dt = -l'(out) / P, trained with
  * the same loss, alpha, adaptive step and stopping rule as the net.  In the
  * lazy limit (alpha -> infinity) the net's F follows exactly these dynamics,

@@ -1,3 +1,40 @@
+/* The fully connected net on the backend ABI (model.h).  The equations are
+ * docs/physics.md section 1 and section 7.4 (the NTK).
+ *
+ * Dimensions
+ *   P          points of the batch (b->n): the training set, or the test or
+ *              kernel set; na, nb for the two sets of a cross Gram
+ *   d          input dimension
+ *   h          width of every hidden layer
+ *   L          hidden layers; layer L is the output layer
+ *   N          parameters, d h + (L-1) h^2 + h (m->n_params)
+ *   fan_in_i   d for i = 0, h for i = 1..L (m->fan_in[i])
+ *   rows_i     h for i = 0..L-1, 1 for i = L (m->rows[i])
+ *
+ * Weights, one flat buffer w of N values, layer after layer, row-major
+ *   W_i        (rows_i x fan_in_i) at w[off_i]: W_0 (h x d), W_i (h x h) for
+ *              0 < i < L, W_L (1 x h)
+ *
+ * Forward state of a batch b, hidden layers i = 0..L-1
+ *   X          (P x d)  b->x, the inputs
+ *   In_i       (P x fan_in_i) input of layer i: X for i = 0, else A_{i-1}
+ *   Z_i        (P x h)  pre-activations, In_i W_i^T / sqrt(fan_in_i); block i
+ *                       (offset i P h) of b->z
+ *   A_i        (P x h)  activations sigma(Z_i); block i of b->a
+ *   f          (P x 1)  A_{L-1} W_L^T / h; b->out (then o = f - f0)
+ *   f0         (P)      f at the initial weights; b->f0
+ *
+ * Backward signals
+ *   go         (P x 1)  dLoss/do per point (b->go); 1 for the NTK
+ *   dA_i       (P x h)  dLoss/dA_i (or df/dA_i), in b->da[cur]
+ *   dZ_i       (P x h)  dA_i .* sigma'(Z_i), overwriting dA_i in place;
+ *                       b->da[0] and b->da[1] alternate (ping-pong)
+ *   dW_i       (rows_i x fan_in_i) into grad, same layout as w
+ *   sig        (L blocks of P x h) the per-point dZ_i kept for the NTK
+ *
+ * Every GEMM below is row-major, C (m x n) = alpha op(A) op(B) + beta C
+ * (beta = 0 throughout), and carries its shapes in a comment of the form
+ *   // C (m x n) = A (m x k) @ B (n x k)^T * alpha */
 #include "model.h"
 
 #include "rng.h"
@@ -115,10 +152,12 @@ pb_status pb_model_forward(const pb_model *m, const pb_buf *w, pb_batch *b)
         const pb_buf *in = layer_input(m, b, i, &in_off);
         size_t fi = m->fan_in[i];
         size_t blk = i * n * h;
+        // Z_i (P x h) = In_i (P x fan_in) @ W_i (h x fan_in)^T / sqrt(fan_in)
         TRY(vt->gemm(m->be, PB_NO_TRANS, PB_TRANS, n, h, fi, 1.0 / sqrt((double)fi), in, in_off,
                      fi, w, m->off[i], fi, 0.0, b->z, blk, h));
         TRY(vt->act_forward(m->be, &m->act, n * h, b->z, blk, b->a, blk));
     }
+    // f (P x 1) = A_{L-1} (P x h) @ W_L (1 x h)^T / h
     return vt->gemm(m->be, PB_NO_TRANS, PB_TRANS, n, 1, h, 1.0 / (double)h, b->a,
                     (m->L - 1) * n * h, h, w, m->off[m->L], h, 0.0, b->out, 0, 1);
 }
@@ -147,6 +186,7 @@ static pb_status backprop_hidden(const pb_model *m, const pb_buf *w, pb_batch *b
         TRY(visit(m, w, b, i, cur, ctx));
         if (i > 0) {
             double s = 1.0 / sqrt((double)m->fan_in[i]);
+            // dA_{i-1} (P x h) = dZ_i (P x h) @ W_i (h x h) / sqrt(h)
             TRY(vt->gemm(m->be, PB_NO_TRANS, PB_NO_TRANS, n, h, h, s, b->da[cur], 0, h, w,
                          m->off[i], h, 0.0, b->da[1 - cur], 0, h));
             cur = 1 - cur;
@@ -163,6 +203,7 @@ static pb_status grad_visit(const pb_model *m, const pb_buf *w, pb_batch *b, siz
     size_t in_off;
     const pb_buf *in = layer_input(m, b, i, &in_off);
     size_t fi = m->fan_in[i];
+    // dW_i (h x fan_in) = dZ_i (P x h)^T @ In_i (P x fan_in) / sqrt(fan_in)
     return m->vt->gemm(m->be, PB_TRANS, PB_NO_TRANS, m->h, fi, b->n, 1.0 / sqrt((double)fi),
                        b->da[cur], 0, m->h, in, in_off, fi, 0.0, grad, m->off[i], fi);
 }
@@ -173,8 +214,10 @@ pb_status pb_model_backward(const pb_model *m, const pb_buf *w, pb_batch *b, pb_
     size_t n = b->n, h = m->h;
     double s = 1.0 / (double)h;
     /* output layer: dW_L = go^T A_{L-1} / h;  dA_{L-1} = go W_L / h */
+    // dW_L (1 x h) = go (P x 1)^T @ A_{L-1} (P x h) / h
     TRY(vt->gemm(m->be, PB_TRANS, PB_NO_TRANS, 1, h, n, s, b->go, 0, 1, b->a, (m->L - 1) * n * h,
                  h, 0.0, grad, m->off[m->L], h));
+    // dA_{L-1} (P x h) = go (P x 1) @ W_L (1 x h) / h
     TRY(vt->gemm(m->be, PB_NO_TRANS, PB_NO_TRANS, n, h, 1, s, b->go, 0, 1, w, m->off[m->L], h,
                  0.0, b->da[0], 0, h));
     return backprop_hidden(m, w, b, 0, grad_visit, grad);
@@ -205,6 +248,7 @@ static pb_status ntk_signals(const pb_model *m, const pb_buf *w, pb_batch *b, pb
     const pb_backend_vtable *vt = m->vt;
     TRY(pb_model_forward(m, w, b));
     TRY(vt->fill(m->be, b->go, 0, b->n, 1.0));
+    // df/dA_{L-1} (P x h) = 1 (P x 1) @ W_L (1 x h) / h: W_L / h in every row
     TRY(vt->gemm(m->be, PB_NO_TRANS, PB_NO_TRANS, b->n, m->h, 1, 1.0 / (double)m->h, b->go, 0, 1,
                  w, m->off[m->L], m->h, 0.0, b->da[0], 0, m->h));
     return backprop_hidden(m, w, b, 0, store_signal, sig);
@@ -217,10 +261,13 @@ static pb_status gram_product(const pb_model *m, size_t na, size_t nb, size_t k,
                               pb_buf *g1, pb_buf *g2, pb_buf *theta)
 {
     const pb_backend_vtable *vt = m->vt;
+    // g1 (na x nb) = A (na x k) @ B (nb x k)^T: the dZ_i Gram, k = h
     TRY(vt->gemm(m->be, PB_NO_TRANS, PB_TRANS, na, nb, k, 1.0, a, aoff, k, bb, boff, k, 0.0, g1, 0,
                  nb));
+    // g2 (na x nb) = C (na x k2) @ D (nb x k2)^T: the In_i Gram, k2 = fan_in_i
     TRY(vt->gemm(m->be, PB_NO_TRANS, PB_TRANS, na, nb, k2, 1.0, c, coff, k2, d, doff, k2, 0.0, g2,
                  0, nb));
+    // theta (na x nb) += s * g1 .* g2, element-wise (not a GEMM)
     return vt->mul(m->be, na * nb, s, g1, 0, g2, 0, 1.0, theta, 0);
 }
 
@@ -240,6 +287,7 @@ pb_status pb_model_ntk_cross(const pb_model *m, const pb_buf *w, pb_batch *ba, p
         goto out;
     /* Output layer: df/dW_L = A_{L-1} / h, so its term is A A'^T / h^2. */
     size_t last_a = (L - 1) * na * h, last_b = (L - 1) * nb * h;
+    // theta (na x nb) = A_{L-1}(a) (na x h) @ A_{L-1}(b) (nb x h)^T / h^2
     if ((st = vt->gemm(m->be, PB_NO_TRANS, PB_TRANS, na, nb, h, 1.0 / ((double)h * (double)h),
                        ba->a, last_a, h, bb->a, last_b, h, 0.0, theta, 0, nb)))
         goto out;

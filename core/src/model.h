@@ -1,4 +1,4 @@
-/* The fully connected net of PAPER.md section 1, written against the
+/* The fully connected net of docs/physics.md section 1, written against the
  * backend ABI only.
  *
  *   z_0 = x,  z_{i+1} = sigma(W_i z_i / sqrt(fan_in_i))  (i = 0..L-1)

@@ -30,7 +30,7 @@ typedef struct pb_train_config {
     int keep_test_outputs;/* keep the final test outputs o = f - f0 */
 } pb_train_config;
 
-/* The authors' settings (PAPER.md sections 1-3, 7). */
+/* The authors' settings (docs/physics.md section 12). */
 void pb_train_config_default(pb_train_config *c);
 
 /* tau = tau_over_h * h * min(1, tau_alpha_crit / alpha) */

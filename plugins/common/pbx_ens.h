@@ -1,4 +1,4 @@
-/* Reductions of the ensemble experiment (PAPER.md section 6).  Outputs of
+/* Reductions of the ensemble experiment (docs/physics.md section 10).  Outputs of
  * K members on the same n test points are stored member after member:
  * F[k * n_test + i]. */
 #ifndef PBX_ENS_H

@@ -1,4 +1,4 @@
-/* The logic of the jamming search (PAPER.md section 4.2), free of training:
+/* The logic of the jamming search (docs/physics.md section 8), free of training:
  * how one run and one width are classified, and which width to try next.
  * The search is the authors' downward scan in h, stopped at the first
  * jammed width, then (optionally) an integer bisection of the bracket. */
@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 /* Parameters of the FC net without biases, N = d h + (L - 1) h^2 + h
- * (PAPER.md section 1.1), for a real-valued h (used for N(h*)). */
+ * (docs/physics.md section 1.3), for a real-valued h (used for N(h*)). */
 double pbx_fc_params(double d, double L, double h);
 
 /* One finished run. */

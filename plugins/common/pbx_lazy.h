@@ -1,4 +1,4 @@
-/* Reductions of the kernel (lazy) limit experiment (PAPER.md section 5.2):
+/* Reductions of the kernel (lazy) limit experiment (docs/physics.md section 9):
  * where r = |Theta_T - Theta_0| / |Theta_0| crosses a threshold c as alpha
  * grows, and whether r falls with alpha. */
 #ifndef PBX_LAZY_H

@@ -1,5 +1,5 @@
 /*
- * ensemble: ensemble averaging, PAPER.md section 6.
+ * ensemble: ensemble averaging, docs/physics.md section 10.
  *
  * At each (h, alpha) the nets of several seed_init values (same data seed,
  * hence the same test set) are trained and their test outputs F averaged:

@@ -1,5 +1,5 @@
 /*
- * jamming: the jamming transition of PAPER.md section 4.
+ * jamming: the jamming transition of docs/physics.md section 8.
  *
  * For each alpha the widths are scanned from the largest down, as the
  * authors' jamming.py does: a width is unjammed when any seed reaches
@@ -8,8 +8,8 @@
  * h1 (jammed) < h2 (unjammed) is then bisected on the integers, and the
  * jamming point is reported at h* = sqrt(h1 h2) with N* = N(h*).
  *
- * Jammed / unjammed always means "within this step budget" (PAPER.md
- * section 10, caution 3): every row carries the budget.
+ * Jammed / unjammed always means "within this step budget"
+ * (docs/physics.md section 8): every row carries the budget.
  */
 #include "phasebench/experiment.h"
 #include "pbx_jam.h"
@@ -24,11 +24,11 @@
 #include <string.h>
 
 /* The nn_jamming scans call a width jammed once N_Delta > 0.1 N
- * (PAPER.md section 4.1): the finite jump the claim checks. */
+ * (docs/physics.md section 11): the finite jump the claim checks. */
 #define JAM_SHARP_FRACTION 0.1
 
 /* The authors require at least 3 runs per width before calling it jammed
- * (njam = 3, PAPER.md section 4.2). */
+ * (njam = 3, docs/physics.md section 8). */
 #define JAM_MIN_SEEDS 3
 
 typedef struct jam_config {

@@ -1,5 +1,5 @@
 /*
- * kernel: the lazy (kernel) limit of PAPER.md section 5.
+ * kernel: the lazy (kernel) limit of docs/physics.md section 9.
  *
  * For each width h the nets are trained along an ascending alpha grid with
  * the NTK measured on the kernel set at w0 and at the end; the order

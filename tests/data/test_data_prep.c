@@ -1,4 +1,4 @@
-/* Preprocessing of image pools (PAPER.md section 3): centring, per-sample
+/* Preprocessing of image pools (docs/physics.md section 6): centring, per-sample
  * norm sqrt(D), PCA with the authors' scaling, sign convention, and a known
  * dominant direction recovered. */
 #include "data.h"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The lazy regime: the relative weight change |w - w0| / |w0| of a trained
-# net falls as 1/alpha for large alpha (PAPER.md 5.1).  Trains the same net
+# net falls as 1/alpha for large alpha (docs/physics.md section 9).  Trains the same net
 # at alpha = 1e2, 1e3, 1e4 and checks each decade divides dw_rel by 10
 # within 10 %.
 # usage: lazy_scaling.sh PHASEBENCH BACKEND WORKDIR

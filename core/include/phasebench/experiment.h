@@ -116,7 +116,7 @@ typedef struct pb_run_result {
     const double *test_y;     /* n_test labels (+-1), same lifetime */
 } pb_run_result;
 
-/* The kernel machine of PAPER.md section 5.3 with the NTK at the initial
+/* The kernel machine of docs/physics.md section 7.5 with the NTK at the initial
  * weights of `spec` (same data, seeds, loss, alpha and step rule):
  * out = K(., train) a, da/dt = -l'(out) / P from a = 0. */
 typedef struct pb_km_result {
