@@ -4,7 +4,7 @@
  * the CPU's features (FMA/AVX2 variants, with GLIBC_TUNABLES able to mask
  * them), and the variants round differently in the last bit.  phasebench
  * promises that a reference run reproduces bit for bit on any machine
- * (docs/architecture.md, "Determinism"), so every number on the `ref`
+ * (docs/architecture.md section 11), so every number on the `ref`
  * path that goes through an elementary function goes through these.
  *
  * Method: only IEEE-754 double additions, multiplications, divisions and

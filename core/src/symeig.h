@@ -8,7 +8,7 @@
  * independent outputs only, each output's sum runs over its terms in index
  * order, and no fused multiply-add is used (-ffp-contract=off).  The bits
  * are therefore the same on every x86-64 CPU, whatever its vector width.
- * (docs/architecture.md, "Determinism".)
+ * (docs/architecture.md section 11.)
  *
  * Algorithms (G. H. Golub and C. F. Van Loan, "Matrix Computations", 4th
  * ed., Johns Hopkins 2013: section 8.3.1 Householder tridiagonalisation,
