@@ -67,6 +67,9 @@ int pl_skip(pb_figure *f, const char *fmt, ...)
     return 1;
 }
 
+const char *const pl_lt_colour[6] = {"#000000", "#d95f02", "#1f5fa8",
+                                     "#7f7f7f", "#66a61e", "#7570b3"};
+
 void pl_style(FILE *g)
 {
     /* Colours differ in lightness as well as hue, and every series also has
@@ -141,6 +144,28 @@ void pl_width_tics(FILE *g, const char *axis, const double *v, size_t n)
                 }
             }
     }
+    fprintf(g, ")\n");
+}
+
+void pl_key_below(FILE *g, int rows, int maxcols)
+{
+    fprintf(g, "set key at screen 0.5, screen 0.012 center bottom %s maxcols %d box opaque\n"
+               "set bmargin %d\n",
+            maxcols > 1 ? "horizontal" : "vertical", maxcols, (int)(rows * 1.25 + 4.5));
+}
+
+void pl_log_tics(FILE *g, const char *axis, double lo, double hi)
+{
+    fprintf(g, "set format %s '%%g'\nset m%stics default\nset %stics (", axis, axis, axis);
+    const char *sep = "";
+    for (int e = -12; e <= 12; e++)
+        for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) {
+            double t = m * pow(10, e);
+            if (t >= lo && t <= hi) {
+                fprintf(g, "%s%g", sep, t);
+                sep = ", ";
+            }
+        }
     fprintf(g, ")\n");
 }
 

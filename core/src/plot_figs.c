@@ -162,31 +162,39 @@ int pl_fig_test_error_h(pl_ctx *c, pb_figure *f)
      * and the smallest unjammed one h2. */
     int band = 0;
     for (size_t i = 0; i < t->nrows; i++) {
-        double h1, h2;
+        double h1, h2, a;
         if (strcmp(pl_str(t, i, "kind"), "point") == 0 && pl_num(t, i, "h1", &h1) &&
-            pl_num(t, i, "h2", &h2)) {
+            pl_num(t, i, "h2", &h2) && pl_num(t, i, "alpha", &a)) {
+            /* framed in the colour of its alpha~, so overlapping bands of
+             * several alpha~ stay apart */
+            size_t k = 0;
+            while (k < na && as[k] != a)
+                k++;
             fprintf(g, "set object rect from %.10g, graph 0 to %.10g, graph 1 behind "
-                       "fc rgb '#b0b0b0' fs solid 0.45 noborder\n", h1, h2);
+                       "fc rgb '#b0b0b0' fs transparent solid 0.35 border lc rgb '%s' lw 2\n",
+                    h1, h2, pl_lt_colour[k % 6]);
             band = 1;
         }
     }
     fprintf(g, "set multiplot layout 2,1 margins 0.13,0.97,0.08,0.95 spacing 0,0.11\n"
                "set title 'Test error across h (jamming scan; the cusp at N*)' font ',15'\n"
                "set ylabel 'test error ε'\nset format y '%%.3g'\n"
-               "unset xlabel\nset key top right\nplot ");
+               "unset xlabel\nset key top right font ',12' spacing 1.0\nset offsets 0, 0, graph 0.8, graph 0.05\nplot ");
     const char *sep = "";
     if (band) {
-        fprintf(g, "NaN with boxes fs solid 0.45 fc rgb '#b0b0b0' title 'jamming band h_1–h_2'");
+        fprintf(g, "NaN with boxes fs solid 0.45 fc rgb '#b0b0b0' title 'jamming band h_1–h_2 "
+                   "(framed in its α̃ colour)'");
         sep = ", \\\n ";
     }
     for (size_t k = 0; k < na; k++) {
         fprintf(g, "%s'%s.dat' index %zu using 1:2 with points lt %zu pt 6 ps 1.0 lw 1 "
-                   "title 'single runs, α̃ = %g', \\\n"
+                   "%s, \\\n"
                    " '%s.dat' index %zu using 1:2:3 with yerrorbars lt %zu dt 1 notitle, \\\n"
                    " '%s.dat' index %zu using 1:2 with linespoints lt %zu dt 2 "
                    "title 'mean ± std over seeds, α̃ = %g'",
-                sep, f->name, 2 * k + 1, k + 1, as[k], f->name, 2 * k, k + 1, f->name,
-                2 * k, k + 1, as[k]);
+                sep, f->name, 2 * k + 1, k + 1,
+                k == 0 ? "title 'single runs (open circles)'" : "notitle", f->name, 2 * k,
+                k + 1, f->name, 2 * k, k + 1, as[k]);
         sep = ", \\\n ";
         if (n_ens_blocks && k < 16 && ens_index[k] >= 0)
             fprintf(g, ", \\\n '%s.dat' index %d using 1:2 with linespoints lt %zu dt 1 pt 5 "
@@ -200,10 +208,12 @@ int pl_fig_test_error_h(pl_ctx *c, pb_figure *f)
     sep = "";
     for (size_t k = 0; k < na; k++) {
         fprintf(g, "%s'%s.dat' index %zu using 1:3 with points lt %zu pt 6 ps 1.0 lw 1 "
-                   "title 'single runs, α̃ = %g', \\\n"
+                   "%s, \\\n"
                    " '%s.dat' index %zu using 1:4 with linespoints lt %zu dt 2 "
                    "title 'mean over seeds, α̃ = %g'",
-                sep, f->name, 2 * k + 1, k + 1, as[k], f->name, 2 * k, k + 1, as[k]);
+                sep, f->name, 2 * k + 1, k + 1,
+                k == 0 ? "title 'single runs (open circles)'" : "notitle", f->name, 2 * k,
+                k + 1, as[k]);
         sep = ", \\\n ";
     }
     fprintf(g, "\nunset multiplot\n");
@@ -298,11 +308,11 @@ int pl_fig_ntk_r(pl_ctx *c, pb_figure *f)
                "set xlabel 'output scale α̃ = √h·α'\n"
                "set ylabel 'r = ‖Θ_T − Θ_0‖ / ‖Θ_0‖'\n"
                "set title 'Change of the NTK during training against α̃ (kernel set)' font ',15'\n"
-               "set key bottom left\n"
+               "set key top right\n"
                "set arrow from graph 0, first 1 to graph 1, first 1 nohead lc rgb '#606060' dt 3 lw 1.5\n"
                "set arrow from graph 0, first 0.01 to graph 1, first 0.01 nohead lc rgb '#606060' dt 3 lw 1.5\n"
-               "set label 'r = 1' at graph 0.98, first 1.4 right tc rgb '#404040'\n"
-               "set label 'r = 10^{-2}' at graph 0.98, first 0.014 right tc rgb '#404040'\n"
+               "set label 'r = 1' at graph 0.02, first 1.5 left tc rgb '#404040'\n"
+               "set label 'r = 10^{-2}' at graph 0.02, first 0.015 left tc rgb '#404040'\n"
                "plot ",
             xlo / 2, xhi * 2);
     for (size_t k = 0; k < nh; k++) {
@@ -405,7 +415,9 @@ int pl_fig_ensemble_n(pl_ctx *c, pb_figure *f)
                "set xlabel 'number of nets n in the ensemble (members added in seed order)'\n"
                "set ylabel 'test error ε of the ensemble'\n"
                "set title 'Ensemble averaging: sign of the mean output F of n nets' font ',15'\n"
-               "set key top right\nplot ", nmax);
+               , nmax);
+    pl_key_below(g, (int)(blocks + 2) / 3, 3);
+    fprintf(g, "plot ");
     for (size_t b = 0; b < blocks; b++)
         fprintf(g, "%s'%s.dat' index %zu using 1:2 with linespoints lt %zu title '%s'",
                 b ? ", \\\n " : "", f->name, b, b + 1, titles[b]);
@@ -414,7 +426,7 @@ int pl_fig_ensemble_n(pl_ctx *c, pb_figure *f)
     g = NULL;
     if (r != 0)
         goto done;
-    rc = pl_render(c, f, 700);
+    rc = pl_render(c, f, 660 + 30 * (int)((blocks + 2) / 3));
 done:
     if (d)
         fclose(d);
@@ -471,8 +483,9 @@ int pl_fig_ensemble_h(pl_ctx *c, pb_figure *f)
     pl_width_tics(g, "x", hs, nh);
     fprintf(g, "set format y '%%.3g'\nset offsets 0, 0, graph 0.1, graph 0.1\n"
                "set xlabel 'width h (hidden units per layer)'\nset ylabel 'test error ε'\n"
-               "set title 'Single nets against their ensemble across h' font ',15'\n"
-               "set key top right\nplot ");
+               "set title 'Single nets against their ensemble across h' font ',15'\n");
+    pl_key_below(g, 2 * (int)na, 1);
+    fprintf(g, "plot ");
     for (size_t k = 0; k < na; k++)
         fprintf(g, "%s'%s.dat' index %zu using 1:2:3 with yerrorbars lt %zu dt 1 pt 6 notitle, \\\n"
                    " '%s.dat' index %zu using 1:2 with linespoints lt %zu dt 2 pt 6 "
@@ -484,7 +497,7 @@ int pl_fig_ensemble_h(pl_ctx *c, pb_figure *f)
     fprintf(g, "\n");
     if (pl_close(f, g, name) != 0)
         goto done;
-    rc = pl_render(c, f, 700);
+    rc = pl_render(c, f, 640 + 60 * (int)(na < 8 ? na : 8));
 done:
     free(as), free(hs), free(rows);
     return rc;
@@ -578,11 +591,16 @@ int pl_fig_ensemble_deltaF(pl_ctx *c, pb_figure *f)
     fprintf(g, "set logscale xy\nset xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\n",
             xlo / 1.3, xhi * 1.3, ylo / 1.6, yhi * 2.5);
     pl_width_tics(g, "x", hs, nh);
-    fprintf(g, "set format y '%%g'\n"
+    pl_log_tics(g, "y", ylo / 1.6, yhi * 2.5);
+    fprintf(g, "\n"
                "set xlabel 'width h (hidden units per layer)'\n"
                "set ylabel 'δF (RMS of F − ⟨F⟩ over test points)'\n"
-               "set title 'Fluctuations of the output between initialisations' font ',15'\n"
-               "set key top right\nplot ");
+               "set title 'Fluctuations of the output between initialisations' font ',15'\n");
+    int key_rows = 0;
+    for (size_t k = 0; k < na; k++)
+        key_rows += 1 + (k < 32 && has_fit[k]);
+    pl_key_below(g, key_rows + 1, 1);
+    fprintf(g, "plot ");
     for (size_t k = 0; k < na; k++) {
         fprintf(g, "%s'%s.dat' index %zu using 1:2 with points lt %zu ps 1.8 "
                    "title 'δF, α̃ = %g'",
@@ -597,14 +615,15 @@ int pl_fig_ensemble_deltaF(pl_ctx *c, pb_figure *f)
             double cx = (log10(fit_lo[k]) + log10(fit_hi[k])) / 2;
             double cy = fit_a[k] + fit_b[k] * cx;
             fprintf(g, ", \\\n (x >= %.6g && x <= %.6g) ? 10**(%.10g - 0.5*(log10(x) - %.10g)) : NaN "
-                       "with lines lc rgb '#808080' dt 3 lw 2 title 'slope -1/2 (predicted), same centre'",
-                    fit_lo[k], fit_hi[k], cy, cx);
+                       "with lines lc rgb '#808080' dt 3 lw 2 %s",
+                    fit_lo[k], fit_hi[k], cy, cx,
+                    k == 0 ? "title 'slope -1/2 (predicted), through each fit''s centre'" : "notitle");
         }
     }
     fprintf(g, "\n");
     if (pl_close(f, g, name) != 0)
         goto done;
-    rc = pl_render(c, f, 700);
+    rc = pl_render(c, f, 640 + 90 * (int)(na < 8 ? na : 8));
 done:
     free(as), free(hs), free(rows);
     return rc;

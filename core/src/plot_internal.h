@@ -37,6 +37,9 @@ int pl_close(pb_figure *f, FILE *fp, const char *name);
  * functions' "skipped" result). */
 int pl_skip(pb_figure *f, const char *fmt, ...);
 
+/* The colours of line types 1..6 set by pl_style (index 0 is lt 1). */
+extern const char *const pl_lt_colour[6];
+
 /* Write the common style (fonts, line types distinguishable in greyscale
  * by dash and point type) to a body script. */
 void pl_style(FILE *g);
@@ -51,6 +54,14 @@ int pl_render(pl_ctx *c, pb_figure *f, int height);
  * of ten; labels as plain numbers.  A log axis spanning less than a decade
  * would otherwise show one tick or none. */
 void pl_width_tics(FILE *g, const char *axis, const double *v, size_t n);
+
+/* The key under the plot, below the x label, with room for `rows` lines
+ * (gnuplot's own `outside below` lets the key overlap the x label). */
+void pl_key_below(FILE *g, int rows, int maxcols);
+
+/* Tick marks for a logarithmic value axis over [lo, hi]: 1, 2, 5 times
+ * powers of ten, plain numbers, minor ticks between. */
+void pl_log_tics(FILE *g, const char *axis, double lo, double hi);
 
 /* Least-squares line y = a + b x over n points; 0 and *a, *b, or -1 with
  * fewer than 2 distinct x. */

@@ -202,13 +202,25 @@ static int draw_phase(pl_ctx *c, pb_figure *f, cells *s, const char *what,
     pl_style(g);
     fprintf(g, "set logscale xy\nset xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\n",
             xlo, xhi, ylo, yhi);
-    pl_width_tics(g, "x", hs, nh);
+    {
+        /* Ticks at the widths drawn: the cells' and the jamming brackets'. */
+        double *tk = malloc((nh + 2 * n_jam + 1) * sizeof *tk);
+        if (tk) {
+            memcpy(tk, hs, nh * sizeof *tk);
+            for (size_t i = 0; i < n_jam; i++)
+                tk[nh + 2 * i] = jam[i].h1, tk[nh + 2 * i + 1] = jam[i].h2;
+            pl_width_tics(g, "x", tk, pl_unique(tk, nh + 2 * n_jam));
+            free(tk);
+        } else {
+            pl_width_tics(g, "x", hs, nh);
+        }
+    }
     fprintf(g, "set xlabel 'width h (hidden units per layer)'\n"
                "set ylabel 'output scale α̃ = √h·α'\n"
                "set cblabel '%s'\nset cbrange [%.6g:%.6g]\nset format cb '%%.3g'\n"
                "set title \"%s\" font ',13'\n"
                "set key at screen 0.5, screen 0.015 center bottom horizontal maxrows 2 box opaque\n"
-               "set grid front\nset border 15 front\nset tics front\nset xtics mirror\nset ytics mirror\n"
+               "set grid back\nset border 15 front\nset tics front\nset xtics mirror\nset ytics mirror\n"
                "set rmargin 14\nset bmargin 9\nset cblabel offset 1.5,0\n"
                "set style textbox opaque fc rgb 'white' margins 3,2 noborder\n",
             what, zlo, zhi > zlo ? zhi : zlo + 1e-3, note);
