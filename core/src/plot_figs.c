@@ -84,7 +84,8 @@ int pl_fig_test_error_h(pl_ctx *c, pb_figure *f)
     for (size_t k = 0; k < na; k++)
         usable += select_rows(t, "scan", "alpha", as[k], "h", rows) >= 2;
     if (!usable) {
-        rc = pl_skip(f, "jamming.csv: no alpha~ has 2 or more scanned widths");
+        rc = pl_skip(f, "jamming.csv: no alpha~ has 2 or more scanned widths (the downward "
+                        "scan stops at the first jammed width)");
         goto done;
     }
     char name[96];
@@ -257,7 +258,18 @@ int pl_fig_ntk_r(pl_ctx *c, pb_figure *f)
         usable += m >= 2;
     }
     if (!usable) {
-        rc = pl_skip(f, "kernel.csv: no width has r measured at 2 or more alpha~ values");
+        size_t points = 0, unused = 0;
+        for (size_t i = 0; i < t->nrows; i++) {
+            double u;
+            if (strcmp(pl_str(t, i, "kind"), "run_mean") != 0)
+                continue;
+            points++;
+            unused += pl_num(t, i, "n_used", &u) && u == 0;
+        }
+        rc = pl_skip(f, "kernel.csv: no width has r measured at 2 or more alpha~ values "
+                        "(%zu of %zu (h, alpha~) points have no run in the r statistics, "
+                        "n_used = 0: r is kept for runs that reached N_Δ = 0)",
+                     unused, points);
         goto done;
     }
     char name[96];

@@ -305,6 +305,12 @@ int pl_fig_phase(pl_ctx *c, pb_figure *f)
             return -1;
         }
     }
+    if (s.n == 0 && jammed) {
+        free(s.v);
+        return pl_skip(f, "runs.csv: every usable run (%zu) ends with N_Δ > 0.05 P (jammed or "
+                       "not fitted within its budget); the colour map takes fitted runs only",
+                       jammed);
+    }
     char note[200];
     snprintf(note, sizeof note, "single nets, mean over seeds; %zu run%s with N_Δ > 0.05 P left out",
              jammed, jammed == 1 ? "" : "s");
