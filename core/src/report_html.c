@@ -33,7 +33,11 @@ static const char style_sheet[] =
     "p.caption{font-weight:bold}"
     "p.skipped{background:#fff4d6;border-left:4px solid #b07d00;padding:0.4em 0.6em}"
     "p.failed{background:#f8d0d0;border-left:4px solid #8b0000;padding:0.4em 0.6em}"
-    "td.small{font-size:0.9em}";
+    "td.small{font-size:0.9em}"
+    "table.claims{width:100%}"
+    "tr.note td{font-size:0.85em;color:#333;border-top:none;padding-bottom:0.6em}"
+    "td{overflow-wrap:anywhere}"
+    "p.summary{font-size:1.1em}";
 
 typedef struct hw {
     xmlTextWriterPtr w;
@@ -120,12 +124,55 @@ static void img(hw *x, const char *rel, const char *alt)
 
 /* ------------------------------------------------------------------------ */
 
+/* The heading and one line: battery, backend, dtype, host, status and the
+ * data fingerprint when the manifest has them (every key is in the manifest
+ * table further down). */
+static void summary(hw *x, const char *run_dir)
+{
+    char path[4200], err[1024];
+    snprintf(path, sizeof path, "%s/manifest.csv", run_dir);
+    pb_csv_table t;
+    int ok = pb_csv_read(path, &t, err, sizeof err) == 0;
+    int kc = ok ? pb_csv_col(&t, "key") : -1, vc = ok ? pb_csv_col(&t, "value") : -1;
+    static const char *const keys[] = {"battery", "backend", "dtype", "threads", "host",
+                                       "platform", "data_fingerprint", "status"};
+    const char *val[8] = {0};
+    for (size_t i = 0; kc >= 0 && vc >= 0 && i < t.nrows; i++)
+        for (size_t k = 0; k < 8; k++)
+            if (!val[k] && strcmp(pb_csv_cell(&t, i, (size_t)kc), keys[k]) == 0)
+                val[k] = pb_csv_cell(&t, i, (size_t)vc);
+    char h1[300];
+    snprintf(h1, sizeof h1, "phasebench report: %.100s on %.60s", val[0] ? val[0] : "run",
+             val[1] ? val[1] : "unknown backend");
+    elem(x, "h1", h1);
+    start(x, "p");
+    attr(x, "class", "summary");
+    int first = 1;
+    for (size_t k = 0; k < 8; k++) {
+        if (!val[k])
+            continue;
+        if (!first)
+            text(x, " · ");
+        start(x, "strong");
+        text(x, keys[k]);
+        end(x);
+        text(x, " ");
+        text(x, val[k]);
+        first = 0;
+    }
+    if (first)
+        text(x, "no manifest.csv in the run folder");
+    end(x);
+    if (ok)
+        pb_csv_table_free(&t);
+}
+
 static void manifest_section(hw *x, const char *run_dir)
 {
     char path[4200], err[1024];
     snprintf(path, sizeof path, "%s/manifest.csv", run_dir);
     pb_csv_table t;
-    elem(x, "h2", "Run");
+    elem(x, "h2", "Run manifest (manifest.csv)");
     if (pb_csv_read(path, &t, err, sizeof err) != 0) {
         start(x, "p");
         attr(x, "class", "skipped");
@@ -193,8 +240,9 @@ static void claims_section(hw *x, const char *run_dir)
              "stated with each claim.", n_pass, n_fail, n_nj, t.nrows);
     elem(x, "p", line);
     start(x, "table");
+    attr(x, "class", "claims");
     start(x, "tr");
-    for (size_t k = 0; k < 7; k++)
+    for (size_t k = 0; k < 5; k++)
         elem(x, "th", cols[k]);
     end(x);
     for (size_t i = 0; i < t.nrows; i++) {
@@ -204,7 +252,7 @@ static void claims_section(hw *x, const char *run_dir)
                                                    : "not-judged";
         start(x, "tr");
         attr(x, "class", cls);
-        for (size_t k = 0; k < 7; k++) {
+        for (size_t k = 0; k < 5; k++) {
             const char *cell = ci[k] >= 0 ? pb_csv_cell(&t, i, (size_t)ci[k]) : "";
             start(x, "td");
             if (k == 2) {
@@ -212,15 +260,41 @@ static void claims_section(hw *x, const char *run_dir)
                 text(x, strcmp(cls, "pass") == 0   ? "✔ PASS"
                         : strcmp(cls, "fail") == 0 ? "✘ FAIL"
                                                    : "– NOT JUDGED");
+            } else if (k == 3) {
+                /* four digits on the page; the full value (and the CSV)
+                 * for whoever hovers or follows the link */
+                double m;
+                char buf[40];
+                attr(x, "class", "num");
+                attr(x, "title", cell);
+                if (pb_csv_to_double(cell, &m)) {
+                    snprintf(buf, sizeof buf, "%.4g", m);
+                    text(x, buf);
+                } else {
+                    text(x, cell);
+                }
             } else {
-                if (k == 3)
-                    attr(x, "class", "num");
-                else if (k >= 5)
-                    attr(x, "class", "small");
                 text(x, cell);
             }
             end(x);
         }
+        end(x);
+        /* the tolerance and the detail on a row of their own, full width */
+        start(x, "tr");
+        attr(x, "class", "note");
+        start(x, "td");
+        attr(x, "colspan", "5");
+        start(x, "strong");
+        text(x, "tolerance: ");
+        end(x);
+        text(x, ci[5] >= 0 ? pb_csv_cell(&t, i, (size_t)ci[5]) : "");
+        start(x, "br");
+        end_void(x);
+        start(x, "strong");
+        text(x, "detail: ");
+        end(x);
+        text(x, ci[6] >= 0 ? pb_csv_cell(&t, i, (size_t)ci[6]) : "");
+        end(x);
         end(x);
     }
     end(x);
@@ -365,7 +439,7 @@ int pb_report_html_write(const char *run_dir, const char *fig_dir, unsigned form
     elem(&x, "style", style_sheet);
     end(&x);
     start(&x, "body");
-    elem(&x, "h1", "phasebench report");
+    summary(&x, run_dir);
     start(&x, "p");
     text(&x, "Run folder: ");
     start(&x, "code");
@@ -374,10 +448,10 @@ int pb_report_html_write(const char *run_dir, const char *fig_dir, unsigned form
     text(&x, ". Reproduction of M. Geiger, L. Petrini, M. Wyart, Landscape and training "
              "regimes in deep learning, Physics Reports 924 (2021).");
     end(&x);
-    manifest_section(&x, run_dir);
     claims_section(&x, run_dir);
     figures_section(&x, run_dir, fig_dir, formats, res);
     files_section(&x, run_dir);
+    manifest_section(&x, run_dir);
     end(&x);
     end(&x);
     if (!x.bad && (xmlTextWriterEndDocument(x.w) < 0 || xmlTextWriterFlush(x.w) < 0))
