@@ -126,13 +126,20 @@ int pl_render(pl_ctx *c, pb_figure *f, int height)
 
 void pl_width_tics(FILE *g, const char *axis, const double *v, size_t n)
 {
+    /* the measured widths when they are few, else 1, 2, 5 per decade */
     fprintf(g, "set format %s '%%g'\nset m%stics default\n", axis, axis);
     if (n == 0)
         return;
     fprintf(g, "set %stics (", axis);
     if (n <= 14) {
+        /* a tick closer than a factor 1.2 to the previous one would print
+         * over it: leave it out */
+        double last = 0;
         for (size_t i = 0; i < n; i++)
-            fprintf(g, "%s%g", i ? ", " : "", v[i]);
+            if (i == 0 || v[i] >= 1.2 * last) {
+                fprintf(g, "%s%g", i ? ", " : "", v[i]);
+                last = v[i];
+            }
     } else {
         const char *sep = "";
         for (double dec = 1; dec <= 1e7; dec *= 10)

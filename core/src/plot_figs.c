@@ -74,7 +74,8 @@ int pl_fig_test_error_h(pl_ctx *c, pb_figure *f)
     size_t na;
     double *as = distinct(t, "scan", "alpha", &na);
     rowref *rows = malloc((t->nrows + (c->runs.present ? c->runs.t.nrows : 0) + 1) * sizeof *rows);
-    double *hs = malloc((t->nrows + 1) * sizeof *hs);
+    size_t hs_cap = t->nrows + (c->ensemble.present ? c->ensemble.t.nrows : 0) + 1;
+    double *hs = malloc(hs_cap * sizeof *hs);
     if (!as || !rows || !hs) {
         free(as), free(rows), free(hs);
         return oom(f);
@@ -141,7 +142,7 @@ int pl_fig_test_error_h(pl_ctx *c, pb_figure *f)
                 double e;
                 if (pl_num(&c->ensemble.t, rows[r].i, "ens_err", &e))
                     fprintf(d, "%.10g %.10g\n", rows[r].by, e);
-                hs[nh++ % (t->nrows + 1)] = rows[r].by;
+                hs[nh++] = rows[r].by;
             }
             fprintf(d, "\n\n");
             ens_index[k] = (int)(2 * na + n_ens_blocks++);
@@ -149,7 +150,7 @@ int pl_fig_test_error_h(pl_ctx *c, pb_figure *f)
     }
     if (pl_close(f, d, name) != 0)
         goto done;
-    nh = pl_unique(hs, nh < t->nrows + 1 ? nh : t->nrows + 1);
+    nh = pl_unique(hs, nh);
 
     snprintf(name, sizeof name, "%s.body.gp", f->name);
     FILE *g = pl_open(c, f, name);

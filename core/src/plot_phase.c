@@ -234,8 +234,8 @@ static int draw_phase(pl_ctx *c, pb_figure *f, cells *s, const char *what,
         fprintf(g, "set label 'feature' at %.6g,%.6g center font ',18' boxed front\n", xm,
                 sqrt(a_star_lo * ylo));
     if (n_jam)
-        fprintf(g, "set label 'jammed' at %.6g,%.6g center tc rgb 'white' font ',16' front\n",
-                sqrt(xlo * jam[0].hs), sqrt(jam[0].a * jam[n_jam - 1].a));
+        fprintf(g, "set label 'jammed' at %.6g,%.6g left tc rgb 'white' font ',16' front\n",
+                xlo * 1.06, sqrt(jam[0].a * jam[n_jam - 1].a));
     fprintf(g, "plot '%s.dat' index 0 using 1:2:3:4:5:6:7 with boxxyerror fs solid 1.0 "
                "noborder lc palette notitle", f->name);
     if (n_jam)
