@@ -199,7 +199,7 @@ int pl_fig_test_error_h(pl_ctx *c, pb_figure *f)
                 k + 1, f->name, 2 * k, k + 1, as[k]);
         sep = ", \\\n ";
         if (n_ens_blocks && k < 16 && ens_index[k] >= 0)
-            fprintf(g, ", \\\n '%s.dat' index %d using 1:2 with linespoints lt %zu dt 1 pt 5 "
+            fprintf(g, ", \\\n '%s.dat' index %d using 1:2 with linespoints lt %zu dt 1 "
                        "title 'ensemble of all seeds, α̃ = %g'",
                     f->name, ens_index[k], k + 1, as[k]);
     }
@@ -500,10 +500,10 @@ int pl_fig_ensemble_h(pl_ctx *c, pb_figure *f)
     pl_key_below(g, 2 * (int)na, 1);
     fprintf(g, "plot ");
     for (size_t k = 0; k < na; k++)
-        fprintf(g, "%s'%s.dat' index %zu using 1:2:3 with yerrorbars lt %zu dt 1 pt 6 notitle, \\\n"
-                   " '%s.dat' index %zu using 1:2 with linespoints lt %zu dt 2 pt 6 "
+        fprintf(g, "%s'%s.dat' index %zu using 1:2:3 with yerrorbars lt %zu dt 1 notitle, \\\n"
+                   " '%s.dat' index %zu using 1:2 with linespoints lt %zu dt 2 "
                    "title 'single net, mean ± std over seeds, α̃ = %g', \\\n"
-                   " '%s.dat' index %zu using 1:4 with linespoints lt %zu dt 1 pt 7 "
+                   " '%s.dat' index %zu using 1:4 with linespoints lt %zu dt 1 "
                    "title 'ensemble of all seeds, α̃ = %g'",
                 k ? ", \\\n " : "", f->name, k, k + 1, f->name, k, k + 1, as[k], f->name,
                 k, k + 1, as[k]);
