@@ -20,6 +20,7 @@ static const command commands[] = {
     {"check", pb_cmd_check, "check a backend against the reference, op by op and along a trajectory"},
     {"compare", pb_cmd_compare, "compare a run folder with a stored reference"},
     {"bench", pb_cmd_bench, "time the flow step and the NTK per backend vs the GEMM roofline"},
+    {"plot", pb_cmd_plot, "draw the paper's figures from a run folder and write report.html"},
 };
 
 static void usage(FILE *f)

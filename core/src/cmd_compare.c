@@ -1,5 +1,6 @@
 /* `phasebench compare`: argument handling around pb_compare_dirs. */
 #include "compare.h"
+#include "junit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,7 +10,7 @@ static void usage(FILE *f)
 {
     fputs(
         "usage: phasebench compare RUN_DIR REF_DIR [--tolerances FILE] [--quiet]\n"
-        "                          [--csv FILE]\n"
+        "                          [--csv FILE] [--junit FILE]\n"
         "\n"
         "Compare the report CSVs of a run folder with a reference folder.\n"
         "Every *.csv of REF_DIR (but tolerances.csv) must be in RUN_DIR; rows\n"
@@ -24,6 +25,11 @@ static void usage(FILE *f)
         "  --quiet            list only failures, not values that moved within\n"
         "                     tolerance\n"
         "  --csv FILE         also write the listed differences as CSV\n"
+        "  --junit FILE       also write JUnit XML for CI dashboards: one test\n"
+        "                     case per claim of RUN_DIR/claims.csv (fail is a\n"
+        "                     failure, not-judged is skipped) and one per table\n"
+        "                     compared (a failure lists column, key, values and\n"
+        "                     tolerance of everything beyond tolerance)\n"
         "  --help             this text\n"
         "\n"
         "Exit status: 0 everything holds, 1 something moved beyond tolerance or\n"
@@ -36,6 +42,7 @@ int pb_cmd_compare(int argc, char **argv)
     const char *dirs[2] = {NULL, NULL};
     int n_dirs = 0;
     const char *csv_path = NULL;
+    const char *junit_path = NULL;
     pb_cmp_options opt = {0};
 
     /* argv[0] is the program, argv[1] the subcommand (commands.h). */
@@ -60,6 +67,15 @@ int pb_cmd_compare(int argc, char **argv)
             opt.tolerances = a + 13;
         } else if (strncmp(a, "--csv=", 6) == 0) {
             csv_path = a + 6;
+        } else if (strcmp(a, "--junit") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "phasebench compare: --junit needs a file\n");
+                usage(stderr);
+                return 2;
+            }
+            junit_path = argv[++i];
+        } else if (strncmp(a, "--junit=", 8) == 0) {
+            junit_path = a + 8;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "phasebench compare: unknown option '%s'\n", a);
             usage(stderr);
@@ -88,9 +104,37 @@ int pb_cmd_compare(int argc, char **argv)
         }
         opt.csv = csv;
     }
+    pb_junit *junit = NULL;
+    if (junit_path) {
+        if (!junit_path[0]) {
+            fprintf(stderr, "phasebench compare: --junit needs a file\n");
+            if (csv)
+                fclose(csv);
+            return 2;
+        }
+        if (!(junit = pb_junit_new())) {
+            fprintf(stderr, "phasebench compare: out of memory\n");
+            if (csv)
+                fclose(csv);
+            return 2;
+        }
+        pb_junit_attach(junit, &opt);
+    }
     pb_cmp_summary sum;
     char err[1024];
     int rc = pb_compare_dirs(dirs[0], dirs[1], &opt, &sum, err, sizeof err);
+    if (rc == 0 && junit) {
+        char jerr[1024];
+        if (pb_junit_write(junit, junit_path, dirs[0], dirs[1], &sum, jerr,
+                           sizeof jerr) != 0) {
+            fprintf(stderr, "phasebench compare: %s\n", jerr);
+            pb_junit_free(junit);
+            junit = NULL;
+            rc = 1;
+            snprintf(err, sizeof err, "JUnit file not written");
+        }
+    }
+    pb_junit_free(junit);
     int io_failed = 0;
     if (csv) {
         io_failed = ferror(csv);

@@ -1055,13 +1055,27 @@ int pb_compare_dirs(const char *run_dir, const char *ref_dir,
         if (strcmp(ref_names[i], "tolerances.csv") == 0 ||
             strcmp(ref_names[i], "manifest.csv") == 0)
             continue;
+        size_t checked0 = sum->checked, failed0 = sum->failed;
         if (compare_file(&c, ref_names[i]) != 0)
             goto done;
+        if (opt->on_table) {
+            char stem[256];
+            snprintf(stem, sizeof stem, "%.*s", (int)(strlen(ref_names[i]) - 4),
+                     ref_names[i]);
+            opt->on_table(opt->user, stem, sum->checked - checked0,
+                          sum->failed - failed0);
+        }
     }
 
     sum->pass = sum->failed == 0 && sum->missing_rows == 0 &&
                 sum->extra_rows == 0 && sum->missing_files == 0;
     print_items(&c);
+    for (size_t i = 0; opt->on_item && i < c.n_items; i++) {
+        const item *it = &c.items[i];
+        const pb_cmp_item view = {it->table, it->key, it->column, it->ref,
+                                  it->run, it->diff, it->tol, it->verdict};
+        opt->on_item(opt->user, &view);
+    }
     fprintf(c.out, "compare: %zu values checked, %zu failed, %zu missing rows, "
             "%zu extra rows\n%s\n", sum->checked, sum->failed, sum->missing_rows,
             sum->extra_rows, sum->pass ? "PASS" : "FAIL");

@@ -31,6 +31,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* One listed difference, as the report prints it: verdict "ok" (moved within
+ * tolerance), "FAIL", "MISSING" or "EXTRA"; the strings live only for the
+ * duration of the call that receives them. */
+typedef struct pb_cmp_item {
+    const char *table, *key, *column, *ref, *run, *diff, *tol, *verdict;
+} pb_cmp_item;
+
 typedef struct pb_cmp_options {
     /* Tolerance table; NULL: REF_DIR/tolerances.csv, else the one in
      * REF_DIR's parent folder. */
@@ -38,6 +45,15 @@ typedef struct pb_cmp_options {
     int quiet;      /* list only what fails, not what moved within tolerance */
     FILE *out;      /* the report; stdout when NULL */
     FILE *csv;      /* when set, also every listed item as CSV */
+    /* Optional consumers of the results (e.g. the JUnit writer, junit.h):
+     * on_table once per reference table in name order after it is compared
+     * (file stem; values checked and failed in it), then on_item once per
+     * listed item in report order, both after a comparison that could be
+     * made.  `user` is passed through. */
+    void (*on_table)(void *user, const char *table, size_t checked,
+                     size_t failed);
+    void (*on_item)(void *user, const pb_cmp_item *item);
+    void *user;
 } pb_cmp_options;
 
 typedef struct pb_cmp_summary {
