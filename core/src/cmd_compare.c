@@ -1,5 +1,6 @@
 /* `phasebench compare`: argument handling around pb_compare_dirs. */
 #include "compare.h"
+#include "sysutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -79,25 +80,25 @@ int pb_cmd_compare(int argc, char **argv)
     }
 
     FILE *csv = NULL;
+    pb_outfile csv_out = {0};
+    char err[1024];
     if (csv_path) {
-        csv = fopen(csv_path, "w");
-        if (!csv) {
-            fprintf(stderr, "phasebench compare: %s: cannot write: %s\n",
-                    csv_path, strerror(errno));
+        if (pb_output_check(csv_path, err, sizeof err) != 0 ||
+            !(csv = pb_atomic_open(&csv_out, csv_path, err, sizeof err))) {
+            fprintf(stderr, "phasebench compare: --csv: %s\n", err);
             return 2;
         }
         opt.csv = csv;
     }
     pb_cmp_summary sum;
-    char err[1024];
     int rc = pb_compare_dirs(dirs[0], dirs[1], &opt, &sum, err, sizeof err);
     int io_failed = 0;
     if (csv) {
-        io_failed = ferror(csv);
-        if (fclose(csv) != 0)
+        char werr[1024];
+        if (pb_atomic_close(&csv_out, werr, sizeof werr) != 0) {
+            fprintf(stderr, "phasebench compare: --csv: %s\n", werr);
             io_failed = 1;
-        if (io_failed)
-            fprintf(stderr, "phasebench compare: %s: write error\n", csv_path);
+        }
     }
     fflush(stdout);
     if (rc != 0) {
