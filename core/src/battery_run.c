@@ -51,6 +51,13 @@ static int check_out_dir(const char *dir, char *err, size_t err_len)
                 break;
             }
         closedir(dh);
+        char probe[2100];
+        snprintf(probe, sizeof probe, "%s/runs.csv", dir);
+        if (found && access(probe, F_OK) == 0) {
+            snprintf(err, err_len, "--out %s: the folder already holds a run (runs.csv); choose "
+                     "a new --out folder", dir);
+            return -1;
+        }
         if (found) {
             snprintf(err, err_len,
                      "--out %s: the folder is not empty (it holds %s): a run writes only into "
@@ -127,6 +134,24 @@ static void manifest_kv(FILE *f, const char *k, const char *v)
     fputc('\n', f);
 }
 
+/* Path and SHA-256 of every plugin that ran: the backend, then each
+ * experiment, keys plugin_backend_* and plugin_experiment_NAME_*. */
+static void manifest_plugins(FILE *f, const pb_bat_runner *r)
+{
+    char key[160];
+    if (r->have_session) {
+        manifest_kv(f, "plugin_backend_path", r->session.plugin->path);
+        manifest_kv(f, "plugin_backend_sha256", r->session.plugin->sha256);
+    }
+    for (size_t i = 0; i < r->n_exp_plugins; i++) {
+        const pb_plugin *p = r->exp_plugins[i];
+        snprintf(key, sizeof key, "plugin_experiment_%s_path", p->name);
+        manifest_kv(f, key, p->path);
+        snprintf(key, sizeof key, "plugin_experiment_%s_sha256", p->name);
+        manifest_kv(f, key, p->sha256);
+    }
+}
+
 static int write_manifest(const pb_bat_runner *r, const char *start, const char *end,
                           const char *status)
 {
@@ -160,6 +185,7 @@ static int write_manifest(const pb_bat_runner *r, const char *start, const char 
     snprintf(buf, sizeof buf, "%lld", (long long)r->sum->failed_runs);
     manifest_kv(f, "failed_runs", buf);
     manifest_kv(f, "status", status);
+    manifest_plugins(f, r);
     int bad = ferror(f);
     return (fclose(f) != 0 || bad) ? -1 : 0;
 }
@@ -250,6 +276,8 @@ static int plan_all(pb_bat_runner *r, pb_registry *exps, planned *pl, size_t max
             r->asked[r->n_asked++] = x.asked[a];
         pb_exp_ctx_free(&x);
         pl[*n_pl] = (planned){sec, p, runs, gflop};
+        if (r->n_exp_plugins < sizeof r->exp_plugins / sizeof *r->exp_plugins)
+            r->exp_plugins[r->n_exp_plugins++] = p;
         (*n_pl)++;
         r->runs_total += runs;
     }

@@ -8,6 +8,7 @@
 #include "battery_file.h"
 #include "battery_run.h"
 #include "data.h"
+#include "loader.h"
 #include "report.h"
 #include "report_table.h"
 #include "session.h"
@@ -35,6 +36,9 @@ typedef struct pb_bat_runner {
      * check and "did you mean"); the strings belong to the plugins */
     const char *asked[512];
     size_t n_asked;
+    /* the experiment plugins of the battery, for the manifest */
+    const pb_plugin *exp_plugins[64];
+    size_t n_exp_plugins;
     double t_start;
     pb_run_summary *sum;
 } pb_bat_runner;

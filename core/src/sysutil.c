@@ -3,6 +3,8 @@
 #include "strutil.h"
 
 #include <errno.h>
+#include <nettle/sha2.h>
+#include <stdint.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -255,4 +257,30 @@ void pb_atomic_abort(pb_outfile *o)
     o->f = NULL;
     if (o->atomic && o->tmp[0])
         unlink(o->tmp);
+}
+
+int pb_sha256_file(const char *path, char out[65], char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_len, "%s: cannot open to hash it: %s", path, strerror(errno));
+        return -1;
+    }
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    unsigned char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sha256_update(&ctx, n, buf);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        snprintf(err, err_len, "%s: read error while hashing it", path);
+        return -1;
+    }
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_digest(&ctx, sizeof digest, digest);
+    for (size_t i = 0; i < sizeof digest; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    return 0;
 }

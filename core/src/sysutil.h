@@ -52,4 +52,8 @@ int pb_atomic_close(pb_outfile *o, char *err, size_t err_len);
 /* Give up: close and remove the temporary, keep the old file. */
 void pb_atomic_abort(pb_outfile *o);
 
+/* SHA-256 of the file's bytes as 64 lowercase hex digits (Nettle's
+ * implementation, FIPS 180-4).  Returns 0, or -1 with "PATH: reason". */
+int pb_sha256_file(const char *path, char out[65], char *err, size_t err_len);
+
 #endif

@@ -100,9 +100,9 @@ static void describe(const pb_param *p, char *buf, size_t len)
     else if (p->type == PB_PARAM_STR)
         snprintf(buf, len, "a non-empty word");
     else if (is_integer_type(p->type))
-        snprintf(buf, len, "one integer in [%.17g, %.17g]", p->min, p->max);
+        snprintf(buf, len, "an integer in [%.17g, %.17g]", p->min, p->max);
     else
-        snprintf(buf, len, "one number in [%.17g, %.17g]", p->min, p->max);
+        snprintf(buf, len, "a number in [%.17g, %.17g]", p->min, p->max);
 }
 
 int pb_param_check_number(const pb_param *p, double v, char *err, size_t err_len)
