@@ -89,7 +89,9 @@ int pb_cmd_backends(int argc, char **argv)
         if (csv) {
             printf("1,");
             pb_csv_write_field(stdout, p->name);
-            printf(",%s,%s,%s,%s,%d,", pb_plugin_state_name(p->state), abi, dtypes, det, threads);
+            printf(",%s,%s,", pb_plugin_state_name(p->state), abi);
+            pb_csv_write_field(stdout, dtypes); /* "f64,f32" holds a comma */
+            printf(",%s,%d,", det, threads);
             pb_csv_write_field(stdout, p->path);
             putchar(',');
             pb_csv_write_field(stdout, p->reason);

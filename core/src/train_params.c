@@ -174,12 +174,21 @@ int pb_param_set(const pb_param *p, pb_train_config *c, const char *text, char *
     case PB_PARAM_U64:
     case PB_PARAM_DBL: {
         double v;
-        if (!parse_number(text, &v) || pb_param_check_number(p, v, err, err_len) != 0) {
+        /* Plain digits are read exactly, not through a double that would
+         * round 2^53 + 1 into range. */
+        int digits = strspn(text, "0123456789") == strlen(text) && is_integer_type(p->type);
+        int exact_ok = 1;
+        if (digits) {
+            errno = 0;
+            unsigned long long u = strtoull(text, NULL, 10);
+            exact_ok = errno != ERANGE && (double)u <= p->max &&
+                       (p->max >= 1.8e19 || u <= (unsigned long long)p->max);
+        }
+        if (!exact_ok || !parse_number(text, &v) ||
+            pb_param_check_number(p, v, err, err_len) != 0) {
             snprintf(err, err_len, "expected %s, found '%s'", what, text);
             return -1;
         }
-        /* Digits beyond 2^53 are read exactly, not through the double. */
-        int digits = strspn(text, "0123456789") == strlen(text);
         if (p->type == PB_PARAM_SIZE)
             *(size_t *)field(p, c) = digits ? (size_t)strtoull(text, NULL, 10) : (size_t)v;
         else if (p->type == PB_PARAM_I64)
