@@ -195,6 +195,9 @@ static int write_manifest(const pb_bat_runner *r, const char *start, const char 
  * built-in default without a word. */
 static int check_defaults_keys(const pb_bat_runner *r, char *err, size_t err_len)
 {
+    static const char *const battery_keys[] = {"name", "description", NULL};
+    if (pb_bat_check_keys(r->bat.battery, battery_keys, err, err_len) != 0)
+        return -1;
     const pb_bat_section *d = r->bat.defaults;
     for (size_t i = 0; d && i < d->n_entries; i++) {
         const pb_bat_entry *e = &d->entries[i];
