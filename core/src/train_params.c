@@ -269,9 +269,10 @@ void pb_params_row(const pb_train_config *c, pb_row *row)
             pb_row_str(row, p->column, text);
             break;
         }
-        case PB_PARAM_SIZE:
-        case PB_PARAM_I64:
-        case PB_PARAM_U64: pb_row_int(row, p->column, (int64_t)numeric_value(p, c)); break;
+        /* integers exactly, not through a double */
+        case PB_PARAM_SIZE: pb_row_int(row, p->column, (int64_t)*(const size_t *)cfield(p, c)); break;
+        case PB_PARAM_I64: pb_row_int(row, p->column, *(const int64_t *)cfield(p, c)); break;
+        case PB_PARAM_U64: pb_row_int(row, p->column, (int64_t)*(const uint64_t *)cfield(p, c)); break;
         case PB_PARAM_DBL: pb_row_dbl(row, p->column, numeric_value(p, c)); break;
         }
     }

@@ -38,6 +38,10 @@ bat typo_section '' 'max_step = 5'
 refused typo_section 16 "did you mean 'max_steps'"
 bat junk_defaults 'frobnicate = 1' ''
 refused junk_defaults 10 "unknown key 'frobnicate'"
+# ... in [battery] too
+bat typo_battery '' ''
+sed -i 's/^name = typo_battery$/name = typo_battery\ndescriptoin = x/' "$work/typo_battery.battery"
+refused typo_battery 3 "unknown key 'descriptoin' in \[battery\] (did you mean 'description'?"
 # a key some experiment of the battery reads is fine in [defaults]
 bat shared_key 'refine = 0\nmax_steps = 5' ''
 "$pb" run "$work/shared_key.battery" --dry-run >/dev/null 2>"$work/err" || fail "an experiment key in [defaults] was refused"
