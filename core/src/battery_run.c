@@ -422,7 +422,7 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
         goto out;
     }
     if (write_manifest(&r, start, "", "running") != 0) {
-        snprintf(err, err_len, "cannot write %s/manifest.csv", o->out_dir);
+        snprintf(err, err_len, "cannot write %s/manifest.csv: %s", o->out_dir, strerror(errno));
         rc = 2;
         goto out;
     }
@@ -447,7 +447,7 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
             rc = 1;
         }
         if (x.table.f && pb_table_close(&x.table) != 0) {
-            fprintf(stderr, "phasebench run: writing %s.csv failed\n", x.name);
+            fprintf(stderr, "phasebench run: writing %s.csv failed: %s\n", x.name, strerror(errno));
             rc = 1;
         }
         pb_exp_ctx_free(&x);
@@ -458,7 +458,7 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
         rc = 1;
     }
     if (pb_table_close(&r.runs) != 0 || pb_table_close(&r.claims) != 0) {
-        snprintf(err, err_len, "writing the reports in %s failed", o->out_dir);
+        snprintf(err, err_len, "writing the reports in %s failed: %s", o->out_dir, strerror(errno));
         rc = 2;
     }
     char end[32];
@@ -470,7 +470,7 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
                                         ? "every run failed"
                                         : "experiment failed")
                                  : "report write error") != 0) {
-        snprintf(err, err_len, "writing %s/manifest.csv failed", o->out_dir);
+        snprintf(err, err_len, "writing %s/manifest.csv failed: %s", o->out_dir, strerror(errno));
         rc = 2;
     }
     if (!o->quiet) {

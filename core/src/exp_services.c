@@ -7,6 +7,7 @@
 #include "train.h"
 #include "train_params.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -539,7 +540,7 @@ static int svc_row_end(pb_exp_ctx *x)
         char path[2048];
         snprintf(path, sizeof path, "%s/%s.csv", x->run->opt->out_dir, x->name);
         if (pb_table_open(&x->table, path) != 0) {
-            pb_exp_fail(x, "cannot write %s", path);
+            pb_exp_fail(x, "cannot write %s: %s", path, strerror(errno));
             rc = -1;
         }
     }
