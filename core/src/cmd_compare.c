@@ -83,6 +83,23 @@ int pb_cmd_compare(int argc, char **argv)
     pb_outfile csv_out = {0};
     char err[1024];
     if (csv_path) {
+        /* compare reads every *.csv of both folders: its own report must
+         * not land among them, nor replace one of them. */
+        char parent[4096];
+        snprintf(parent, sizeof parent, "%s", csv_path);
+        char *slash = strrchr(parent, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(parent, sizeof parent, ".");
+        for (int i = 0; i < 2; i++)
+            if (pb_same_file(parent, dirs[i])) {
+                fprintf(stderr,
+                        "phasebench compare: --csv %s: inside %s, whose reports are being "
+                        "compared; write it elsewhere\n",
+                        csv_path, dirs[i]);
+                return 2;
+            }
         if (pb_output_check(csv_path, err, sizeof err) != 0 ||
             !(csv = pb_atomic_open(&csv_out, csv_path, err, sizeof err))) {
             fprintf(stderr, "phasebench compare: --csv: %s\n", err);

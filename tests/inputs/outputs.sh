@@ -75,6 +75,10 @@ echo x > "$work/afile"
 grep -q "Not a directory" "$work/err" || fail "run under a file: no reason"
 
 # compare, check and bench outputs are checked before the work too
+cp "$work/empty/runs.csv" "$work/runs.keep"
+"$pb" compare "$work/empty" "$work/fresh/a/b" --csv="$work/empty/runs.csv" >/dev/null 2>"$work/err" && fail "compare --csv over a compared report accepted"
+grep -q "whose reports are being compared" "$work/err" || fail "compare --csv into a compared folder: no reason"
+cmp -s "$work/empty/runs.csv" "$work/runs.keep" || fail "compare --csv replaced a report it compares"
 "$pb" compare "$work/empty" "$work/empty" --csv="$work/no/such/c.csv" 2>"$work/err" && fail "compare --csv into a missing folder accepted"
 grep -q "No such file or directory" "$work/err" || fail "compare --csv: no reason"
 "$pb" check --backend ref --out "$work/no/such/c.csv" >/dev/null 2>"$work/err" && fail "check --out into a missing folder accepted"
