@@ -94,6 +94,25 @@ if [ -d /usr/share/datasets/fashion-mnist ]; then
     grep -q "d = 785 is more than the 784 pixels" "$work/err" || fail "train --d 785: wrong message"
 fi
 
+# data whose headers are fine but whose labels are not: the plan cannot know,
+# every run fails, and run says so with a non-zero exit (not status complete)
+idx="$work/badlabels"; mkdir -p "$idx"
+idx_images() { printf "\000\000\010\003\000\000\000\\$(printf %o $2)\000\000\000\002\000\000\000\002" > "$1"
+               head -c $(( $2 * 4 )) /dev/zero | tr '\000' '\007' >> "$1"; }
+idx_labels() { printf "\000\000\010\001\000\000\000\\$(printf %o $2)" > "$1"
+               head -c $2 /dev/zero | tr '\000' "\\$3" >> "$1"; }
+idx_images "$idx/train-images-idx3-ubyte" 30; idx_labels "$idx/train-labels-idx1-ubyte" 30 014
+idx_images "$idx/t10k-images-idx3-ubyte" 10; idx_labels "$idx/t10k-labels-idx1-ubyte" 10 001
+bat allfail 'max_steps = 5' ''
+sed -i "s|^dataset = random\$|dataset = fashion:$idx|; s/^d = 5\$/d = 0/; s/^ptr = 32\$/ptr = 8/; s/^pte = 16\$/pte = 4/" "$work/allfail.battery"
+"$pb" run "$work/allfail.battery" --dry-run >/dev/null 2>"$work/err" || fail "allfail: the plan should pass (headers are valid)"
+"$pb" run "$work/allfail.battery" --backend ref --quiet --out "$work/allfail" 2>"$work/err"
+rc=$?
+[ $rc = 1 ] || fail "every run failed but run exited $rc"
+grep -q "every run failed" "$work/err" || fail "allfail: no word that every run failed"
+grep -q "^status,every run failed$" "$work/allfail/manifest.csv" || fail "allfail: manifest status is not 'every run failed'"
+grep -q "label" "$work/allfail/runs.csv" || fail "allfail: runs.csv does not say why"
+
 # runs.csv keeps its columns: the stored reference's header is the train row's
 "$pb" train --backend ref --dataset random --d 5 --ptr 16 --pte 8 --ptk 0 --h 4 --max-steps 3 \
     --out "$work/row.csv" 2>"$work/err" || fail "a valid train failed"
