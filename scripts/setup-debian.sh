@@ -7,7 +7,8 @@ PKGS="build-essential cmake git pkg-config ca-certificates
 libopenblas-dev liblapacke-dev libcsv-dev zlib1g-dev nettle-dev
 libvulkan-dev mesa-vulkan-drivers glslang-tools vulkan-tools vulkan-validationlayers
 dataset-fashion-mnist
-libxml2-dev libxml2-utils gnuplot-nox"
+libxml2-dev libxml2-utils gnuplot-nox
+clang libclang-rt-14-dev"
 # PyTorch (about 1 GB) only for the twin of the step benchmark.
 [ "${PB_WITH_TORCH:-0}" = 1 ] && PKGS="$PKGS python3-torch"
 

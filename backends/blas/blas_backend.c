@@ -43,6 +43,25 @@ static int blas_procs(void)
     return n > 0 ? n : 1;
 }
 
+/* The thread count when --threads is 0: what OpenBLAS itself would take,
+ * OPENBLAS_NUM_THREADS, else OMP_NUM_THREADS, else every core.  OpenBLAS
+ * reads these variables only when it is loaded; the backend sets its count
+ * explicitly, so it must honour them itself. */
+static int blas_default_threads(void)
+{
+    static const char *const vars[] = {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+        const char *v = getenv(vars[i]);
+        if (!v || !*v)
+            continue;
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (*end == '\0' && n > 0)
+            return n < blas_procs() ? (int)n : blas_procs();
+    }
+    return blas_procs();
+}
+
 static pb_status blas_probe(char *reason, size_t reason_len)
 {
     int n = openblas_get_num_procs();
@@ -90,7 +109,7 @@ static pb_status blas_create(const pb_backend_options *opts, pb_backend **out,
                      want ? want : "");
         return PB_ERR_UNAVAILABLE;
     }
-    openblas_set_num_threads(opts->threads > 0 ? opts->threads : blas_procs());
+    openblas_set_num_threads(opts->threads > 0 ? opts->threads : blas_default_threads());
     /* OpenBLAS may cap the request (MAX_THREADS): report what it uses. */
     s->threads = openblas_get_num_threads();
     snprintf(s->threads_text, sizeof s->threads_text, "%d", s->threads);

@@ -21,6 +21,7 @@ static const command commands[] = {
     {"compare", pb_cmd_compare, "compare a run folder with a stored reference"},
     {"bench", pb_cmd_bench, "time the flow step and the NTK per backend vs the GEMM roofline"},
     {"plot", pb_cmd_plot, "draw the paper's figures from a run folder and write report.html"},
+    {"experiments", pb_cmd_experiments, "list experiment plugins, their state and path"},
 };
 
 static void usage(FILE *f)

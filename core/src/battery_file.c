@@ -2,6 +2,7 @@
  * benchmarks/README.md for the format as users see it. */
 #include "sysutil.h"
 #include "battery_file.h"
+#include "train_params.h"
 
 #include "pb_pmath.h"
 
@@ -864,9 +865,12 @@ int pb_bat_check_keys(const pb_bat_section *s, const char *const *known,
         for (size_t k = 0; known[k] && used < sizeof list; k++)
             used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
                                      k ? ", " : "", known[k]);
-        char label[96];
-        set_err(err, err_len, "%s:%d: unknown key '%s' in %s (known keys: %s)",
-                e->path, e->line, e->key, section_label(s, label, sizeof label),
+        char label[96], hint[96] = "";
+        const char *near = pb_closest_word(e->key, known);
+        if (near)
+            snprintf(hint, sizeof hint, "did you mean '%s'? ", near);
+        set_err(err, err_len, "%s:%d: unknown key '%s' in %s (%sknown keys: %s)",
+                e->path, e->line, e->key, section_label(s, label, sizeof label), hint,
                 known[0] ? list : "none");
         return -1;
     }

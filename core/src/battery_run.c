@@ -6,16 +6,106 @@
 #include "loader.h"
 #include "strutil.h"
 #include "sysutil.h"
+#include "train_params.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* mkdir -p; an existing folder is fine unless it already holds a run. */
+/* The run folder, checked before any work: a new folder whose nearest
+ * existing parent is writable, or an existing empty folder.  A folder that
+ * holds anything is refused: `run` never replaces a file it did not write. */
+static int check_out_dir(const char *dir, char *err, size_t err_len)
+{
+    struct stat st;
+    if (!dir[0]) {
+        snprintf(err, err_len, "--out: empty folder name");
+        return -1;
+    }
+    if (stat(dir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(err, err_len, "--out %s: exists and is not a folder", dir);
+            return -1;
+        }
+        if (access(dir, W_OK | X_OK) != 0) {
+            snprintf(err, err_len, "--out %s: cannot write into it: %s", dir, strerror(errno));
+            return -1;
+        }
+        DIR *dh = opendir(dir);
+        if (!dh) {
+            snprintf(err, err_len, "--out %s: cannot list it: %s", dir, strerror(errno));
+            return -1;
+        }
+        struct dirent *de;
+        const char *found = NULL;
+        char name[256] = "";
+        while ((de = readdir(dh)) != NULL)
+            if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+                pb_strcpy_trunc(name, sizeof name, de->d_name);
+                found = name;
+                break;
+            }
+        closedir(dh);
+        char probe[2100];
+        snprintf(probe, sizeof probe, "%s/runs.csv", dir);
+        if (found && access(probe, F_OK) == 0) {
+            snprintf(err, err_len, "--out %s: the folder already holds a run (runs.csv); choose "
+                     "a new --out folder", dir);
+            return -1;
+        }
+        if (found) {
+            snprintf(err, err_len,
+                     "--out %s: the folder is not empty (it holds %s): a run writes only into "
+                     "a new or empty folder, so that no file of yours is replaced",
+                     dir, found);
+            return -1;
+        }
+        return 0;
+    }
+    if (errno != ENOENT) {
+        snprintf(err, err_len, "--out %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    /* The nearest existing ancestor must let us create the rest. */
+    char path[2048];
+    pb_strcpy_trunc(path, sizeof path, dir);
+    for (;;) {
+        char *slash = strrchr(path, '/');
+        while (slash && slash > path && slash[1] == '\0') {
+            *slash = '\0';
+            slash = strrchr(path, '/');
+        }
+        if (!slash) {
+            pb_strcpy_trunc(path, sizeof path, ".");
+        } else if (slash == path) {
+            path[1] = '\0';
+        } else {
+            *slash = '\0';
+        }
+        if (stat(path, &st) == 0)
+            break;
+        if (errno != ENOENT || strcmp(path, ".") == 0 || strcmp(path, "/") == 0) {
+            snprintf(err, err_len, "--out %s: %s: %s", dir, path, strerror(errno));
+            return -1;
+        }
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, err_len, "--out %s: %s is not a folder", dir, path);
+        return -1;
+    }
+    if (access(path, W_OK | X_OK) != 0) {
+        snprintf(err, err_len, "--out %s: cannot create it in %s: %s", dir, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* mkdir -p, after check_out_dir said the folder is new or empty. */
 static int make_out_dir(const char *dir, char *err, size_t err_len)
 {
     char path[2048];
@@ -33,13 +123,7 @@ static int make_out_dir(const char *dir, char *err, size_t err_len)
         snprintf(err, err_len, "cannot create %s: %s", path, strerror(errno));
         return -1;
     }
-    char probe[2100];
-    snprintf(probe, sizeof probe, "%s/runs.csv", path);
-    if (access(probe, F_OK) == 0) {
-        snprintf(err, err_len, "%s already holds a run (runs.csv); choose a new --out folder", dir);
-        return -1;
-    }
-    return 0;
+    return check_out_dir(dir, err, err_len);
 }
 
 static void manifest_kv(FILE *f, const char *k, const char *v)
@@ -62,6 +146,24 @@ static const char *manifest_feature(const pb_bat_runner *r, const char *key)
         if (strcmp(x->key, key) == 0)
             return x->value ? x->value : "";
     return "unknown";
+}
+
+/* Path and SHA-256 of every plugin that ran: the backend, then each
+ * experiment, keys plugin_backend_* and plugin_experiment_NAME_*. */
+static void manifest_plugins(FILE *f, const pb_bat_runner *r)
+{
+    char key[160];
+    if (r->have_session) {
+        manifest_kv(f, "plugin_backend_path", r->session.plugin->path);
+        manifest_kv(f, "plugin_backend_sha256", r->session.plugin->sha256);
+    }
+    for (size_t i = 0; i < r->n_exp_plugins; i++) {
+        const pb_plugin *p = r->exp_plugins[i];
+        snprintf(key, sizeof key, "plugin_experiment_%s_path", p->name);
+        manifest_kv(f, key, p->path);
+        snprintf(key, sizeof key, "plugin_experiment_%s_sha256", p->name);
+        manifest_kv(f, key, p->sha256);
+    }
 }
 
 static int write_manifest(const pb_bat_runner *r, const char *start, const char *end,
@@ -97,6 +199,7 @@ static int write_manifest(const pb_bat_runner *r, const char *start, const char 
     snprintf(buf, sizeof buf, "%lld", (long long)r->sum->failed_runs);
     manifest_kv(f, "failed_runs", buf);
     manifest_kv(f, "status", status);
+    manifest_plugins(f, r);
     /* What decides the bits (platform.h): compare reads these. */
     char fp[65];
     pb_data_prints_combined(&r->prints, fp);
@@ -109,6 +212,43 @@ static int write_manifest(const pb_bat_runner *r, const char *start, const char 
     pb_platform_rows(&plat, manifest_put, f);
     int bad = ferror(f);
     return (fclose(f) != 0 || bad) ? -1 : 0;
+}
+
+/* Every key of [defaults] is a training key or a key some experiment of
+ * the battery asked for: a typo there would otherwise fall back to the
+ * built-in default without a word. */
+static int check_defaults_keys(const pb_bat_runner *r, char *err, size_t err_len)
+{
+    static const char *const battery_keys[] = {"name", "description", NULL};
+    if (pb_bat_check_keys(r->bat.battery, battery_keys, err, err_len) != 0)
+        return -1;
+    const pb_bat_section *d = r->bat.defaults;
+    for (size_t i = 0; d && i < d->n_entries; i++) {
+        const pb_bat_entry *e = &d->entries[i];
+        int known = pb_param_by_key(e->key) != NULL;
+        for (size_t a = 0; !known && a < r->n_asked; a++)
+            known = strcmp(r->asked[a], e->key) == 0;
+        if (known)
+            continue;
+        const char *cand[512 + 64 + 1];
+        size_t n = 0;
+        for (size_t k = 0; k < pb_n_params; k++)
+            if (pb_params[k].key)
+                cand[n++] = pb_params[k].key;
+        for (size_t a = 0; a < r->n_asked; a++)
+            cand[n++] = r->asked[a];
+        cand[n] = NULL;
+        const char *near = pb_closest_word(e->key, cand);
+        char hint[128] = "";
+        if (near)
+            snprintf(hint, sizeof hint, "; did you mean '%s'?", near);
+        snprintf(err, err_len,
+                 "%s:%d: unknown key '%s' in [defaults]: neither a training parameter nor a key "
+                 "of any experiment of this battery%s",
+                 e->path, e->line, e->key, hint);
+        return -1;
+    }
+    return 0;
 }
 
 /* Plan every experiment: loads its plugin, checks its keys, counts work. */
@@ -145,18 +285,26 @@ static int plan_all(pb_bat_runner *r, pb_registry *exps, planned *pl, size_t max
         double gflop = 0;
         int rc = p->exp->plan(&pb_exp_services, &x, &runs, &gflop);
         if (rc != 0 || x.failed) {
-            snprintf(err, err_len, "[experiment %s]: %s", sec->name,
-                     x.failed ? x.error : "plan failed without a reason");
+            if (x.failed && strncmp(x.error, sec->path, strlen(sec->path)) == 0)
+                snprintf(err, err_len, "%s", x.error); /* already FILE:LINE: ... */
+            else
+                snprintf(err, err_len, "%s:%d: [experiment %s]: %s", sec->path, sec->line,
+                         sec->name, x.failed ? x.error : "plan failed without a reason");
             pb_exp_ctx_free(&x);
             return -1;
         }
-        if (pb_exp_check_unread(&x, why, sizeof why) != 0) {
+        if (pb_exp_check_unread(&x, why, sizeof why) != 0 ||
+            pb_exp_check_plan(&x, why, sizeof why) != 0) {
             snprintf(err, err_len, "%s", why);
             pb_exp_ctx_free(&x);
             return -1;
         }
+        for (size_t a = 0; a < x.n_asked && r->n_asked < sizeof r->asked / sizeof *r->asked; a++)
+            r->asked[r->n_asked++] = x.asked[a];
         pb_exp_ctx_free(&x);
         pl[*n_pl] = (planned){sec, p, runs, gflop};
+        if (r->n_exp_plugins < sizeof r->exp_plugins / sizeof *r->exp_plugins)
+            r->exp_plugins[r->n_exp_plugins++] = p;
         (*n_pl)++;
         r->runs_total += runs;
     }
@@ -164,7 +312,7 @@ static int plan_all(pb_bat_runner *r, pb_registry *exps, planned *pl, size_t max
         snprintf(err, err_len, "%s: the battery has no [experiment NAME] section", r->bat.path);
         return -1;
     }
-    return 0;
+    return check_defaults_keys(r, err, err_len);
 }
 
 /* The derived rows worth a line in the closing summary: per table, which
@@ -263,6 +411,8 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
     pb_registry_scan(&exps);
     if (plan_all(&r, &exps, pl, sizeof pl / sizeof *pl, &n_pl, err, err_len) != 0)
         goto out;
+    if (!o->dry_run && check_out_dir(o->out_dir, err, err_len) != 0)
+        goto out;
 
     if (o->dry_run) {
         double total = 0;
@@ -296,7 +446,7 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
         goto out;
     }
     if (write_manifest(&r, start, "", "running") != 0) {
-        snprintf(err, err_len, "cannot write %s/manifest.csv", o->out_dir);
+        snprintf(err, err_len, "cannot write %s/manifest.csv: %s", o->out_dir, strerror(errno));
         rc = 2;
         goto out;
     }
@@ -321,21 +471,30 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
             rc = 1;
         }
         if (x.table.f && pb_table_close(&x.table) != 0) {
-            fprintf(stderr, "phasebench run: writing %s.csv failed\n", x.name);
+            fprintf(stderr, "phasebench run: writing %s.csv failed: %s\n", x.name, strerror(errno));
             rc = 1;
         }
         pb_exp_ctx_free(&x);
     }
+    if (sum->runs > 0 && sum->failed_runs == sum->runs && rc == 0) {
+        fprintf(stderr, "phasebench run: every run failed (%lld of %lld): see the error column "
+                "of runs.csv\n", (long long)sum->failed_runs, (long long)sum->runs);
+        rc = 1;
+    }
     if (pb_table_close(&r.runs) != 0 || pb_table_close(&r.claims) != 0) {
-        snprintf(err, err_len, "writing the reports in %s failed", o->out_dir);
+        snprintf(err, err_len, "writing the reports in %s failed: %s", o->out_dir, strerror(errno));
         rc = 2;
     }
     char end[32];
     pb_utc_stamp(end, sizeof end, "%Y-%m-%dT%H:%M:%SZ");
     pb_session_refresh(&r.session);
     if (write_manifest(&r, start, end,
-                       rc == 0 ? "complete" : rc == 1 ? "experiment failed" : "report write error") != 0) {
-        snprintf(err, err_len, "writing %s/manifest.csv failed", o->out_dir);
+                       rc == 0 ? "complete"
+                       : rc == 1 ? (sum->runs > 0 && sum->failed_runs == sum->runs
+                                        ? "every run failed"
+                                        : "experiment failed")
+                                 : "report write error") != 0) {
+        snprintf(err, err_len, "writing %s/manifest.csv failed: %s", o->out_dir, strerror(errno));
         rc = 2;
     }
     if (!o->quiet) {

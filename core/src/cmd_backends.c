@@ -89,7 +89,9 @@ int pb_cmd_backends(int argc, char **argv)
         if (csv) {
             printf("1,");
             pb_csv_write_field(stdout, p->name);
-            printf(",%s,%s,%s,%s,%d,", pb_plugin_state_name(p->state), abi, dtypes, det, threads);
+            printf(",%s,%s,", pb_plugin_state_name(p->state), abi);
+            pb_csv_write_field(stdout, dtypes); /* "f64,f32" holds a comma */
+            printf(",%s,%d,", det, threads);
             pb_csv_write_field(stdout, p->path);
             putchar(',');
             pb_csv_write_field(stdout, p->reason);
@@ -103,6 +105,64 @@ int pb_cmd_backends(int argc, char **argv)
                 printf("%38s reason: %s\n", "", p->reason);
             if (features[0])
                 printf("%38s threads=%d %s\n", "", threads, features);
+        }
+    }
+    if (!csv && reg.count == 0)
+        printf("(no plugin found)\n");
+    pb_registry_free(&reg);
+    return 0;
+}
+
+static const pb_cmd_help experiments_help = {
+    "experiments",
+    "usage: phasebench experiments [--csv]\n\n"
+               "Lists every experiment plugin found on the search path (the names a battery's\n"
+               "[experiment NAME] sections may use), whether it loaded, its ABI version and\n"
+               "the reason when it was refused.  Each plugin's README lists its keys.\n"
+               "Search path: $PHASEBENCH_PLUGIN_PATH, the build tree, <exe>/../lib/phasebench,\n"
+               "the installed plugin folder.\n\n",
+    NULL};
+
+int pb_cmd_experiments(int argc, char **argv)
+{
+    int csv = 0;
+    pb_opt opts[] = {{"csv", PB_OPT_FLAG, &csv, 0, 0, 0, NULL, "machine-readable CSV on stdout", 0}};
+    const char *pos[1];
+    size_t npos;
+    int prc = pb_cmd_parse(&experiments_help, opts, 1, argc, argv, pos, 0, &npos);
+    if (prc >= 0)
+        return prc;
+    pb_registry reg = {0};
+    reg.kind = &pb_experiment_kind;
+    pb_registry_scan(&reg);
+    if (csv) {
+        printf("schema_version,name,state,abi,path,sha256,reason\n");
+    } else {
+        char dirs[16][1024];
+        size_t nd = pb_plugin_search_path(dirs, 16);
+        printf("search path:");
+        for (size_t i = 0; i < nd; i++)
+            printf(" %s", dirs[i]);
+        printf("%s\n\n%-12s %-12s %-5s %s\n", nd ? "" : " (no folder exists)", "name", "state",
+               "abi", "path");
+    }
+    for (size_t i = 0; i < reg.count; i++) {
+        const pb_plugin *p = &reg.plugins[i];
+        char abi[32] = "-";
+        if (p->abi_major || p->abi_minor)
+            snprintf(abi, sizeof abi, "%u.%u", p->abi_major, p->abi_minor);
+        if (csv) {
+            printf("1,");
+            pb_csv_write_field(stdout, p->name);
+            printf(",%s,%s,", pb_plugin_state_name(p->state), abi);
+            pb_csv_write_field(stdout, p->path);
+            printf(",%s,", p->sha256);
+            pb_csv_write_field(stdout, p->reason);
+            putchar('\n');
+        } else {
+            printf("%-12s %-12s %-5s %s\n", p->name, pb_plugin_state_name(p->state), abi, p->path);
+            if (p->reason[0])
+                printf("%31s reason: %s\n", "", p->reason);
         }
     }
     if (!csv && reg.count == 0)

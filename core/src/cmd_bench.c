@@ -79,10 +79,10 @@ int pb_cmd_bench(int argc, char **argv)
         c.ref_reps = 0;
 
     FILE *f = NULL;
-    char tmp[1100];
-    if (out_path[0] && !(f = pb_atomic_open(out_path, tmp, sizeof tmp))) {
-        fprintf(stderr, "phasebench bench: cannot write %s: ", out_path);
-        perror(NULL);
+    pb_outfile of = {0};
+    if (out_path[0] && (pb_output_check(out_path, err, sizeof err) != 0 ||
+                        !(f = pb_atomic_open(&of, out_path, err, sizeof err)))) {
+        fprintf(stderr, "phasebench bench: --out: %s\n", err);
         return 2;
     }
     /* One CSV sink: the file, else stdout with --csv.  With both, the file
@@ -97,8 +97,8 @@ int pb_cmd_bench(int argc, char **argv)
         rc = pb_bench_run(&c, &s);
     }
     if (f) {
-        if (pb_atomic_close(f, tmp, out_path) != 0) {
-            fprintf(stderr, "phasebench bench: writing %s failed\n", out_path);
+        if (pb_atomic_close(&of, err, sizeof err) != 0) {
+            fprintf(stderr, "phasebench bench: --out: %s\n", err);
             return 2;
         }
         if (csv) {

@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include "cli_args.h"
+#include "sysutil.h"
 #include "opcheck.h"
 #include "session.h"
 #include "strutil.h"
@@ -101,17 +102,16 @@ int pb_cmd_check(int argc, char **argv)
         return 2;
     }
     FILE *csv_ops = NULL, *csv_traj = NULL;
+    pb_outfile ops_out = {0}, traj_out = {0};
     if (out[0]) {
         char tpath[1100];
         snprintf(tpath, sizeof tpath, "%s.trajectory.csv", out);
-        csv_ops = fopen(out, "w");
-        csv_traj = fopen(tpath, "w");
-        if (!csv_ops || !csv_traj) {
-            fprintf(stderr, "phasebench check: cannot write %s\n", csv_ops ? tpath : out);
-            if (csv_ops)
-                fclose(csv_ops);
-            if (csv_traj)
-                fclose(csv_traj);
+        if (pb_output_check(out, err, sizeof err) != 0 ||
+            pb_output_check(tpath, err, sizeof err) != 0 ||
+            !(csv_ops = pb_atomic_open(&ops_out, out, err, sizeof err)) ||
+            !(csv_traj = pb_atomic_open(&traj_out, tpath, err, sizeof err))) {
+            fprintf(stderr, "phasebench check: --out: %s\n", err);
+            pb_atomic_abort(&ops_out);
             pb_registry_free(&reg);
             return 2;
         }
@@ -150,10 +150,14 @@ int pb_cmd_check(int argc, char **argv)
                 backend);
         rc = 2;
     }
-    if (csv_ops)
-        fclose(csv_ops);
-    if (csv_traj)
-        fclose(csv_traj);
+    if (csv_ops && pb_atomic_close(&ops_out, err, sizeof err) != 0) {
+        fprintf(stderr, "phasebench check: --out: %s\n", err);
+        rc = 2;
+    }
+    if (csv_traj && pb_atomic_close(&traj_out, err, sizeof err) != 0) {
+        fprintf(stderr, "phasebench check: --out: %s\n", err);
+        rc = 2;
+    }
     pb_registry_free(&reg);
     if (rc == 0 && checked == 0 && skipped)
         return PB_EXIT_SKIP;

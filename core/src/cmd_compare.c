@@ -1,6 +1,7 @@
 /* `phasebench compare`: argument handling around pb_compare_dirs. */
 #include "compare.h"
 #include "junit.h"
+#include "sysutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -94,34 +95,49 @@ int pb_cmd_compare(int argc, char **argv)
         return 2;
     }
 
+    if (junit_path && !junit_path[0]) {
+        fprintf(stderr, "phasebench compare: --junit needs a file\n");
+        return 2;
+    }
     FILE *csv = NULL;
+    pb_outfile csv_out = {0};
+    char err[1024];
     if (csv_path) {
-        csv = fopen(csv_path, "w");
-        if (!csv) {
-            fprintf(stderr, "phasebench compare: %s: cannot write: %s\n",
-                    csv_path, strerror(errno));
+        /* compare reads every *.csv of both folders: its own report must
+         * not land among them, nor replace one of them. */
+        char parent[4096];
+        snprintf(parent, sizeof parent, "%s", csv_path);
+        char *slash = strrchr(parent, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(parent, sizeof parent, ".");
+        for (int i = 0; i < 2; i++)
+            if (pb_same_file(parent, dirs[i])) {
+                fprintf(stderr,
+                        "phasebench compare: --csv %s: inside %s, whose reports are being "
+                        "compared; write it elsewhere\n",
+                        csv_path, dirs[i]);
+                return 2;
+            }
+        if (pb_output_check(csv_path, err, sizeof err) != 0 ||
+            !(csv = pb_atomic_open(&csv_out, csv_path, err, sizeof err))) {
+            fprintf(stderr, "phasebench compare: --csv: %s\n", err);
             return 2;
         }
         opt.csv = csv;
     }
     pb_junit *junit = NULL;
     if (junit_path) {
-        if (!junit_path[0]) {
-            fprintf(stderr, "phasebench compare: --junit needs a file\n");
-            if (csv)
-                fclose(csv);
-            return 2;
-        }
         if (!(junit = pb_junit_new())) {
             fprintf(stderr, "phasebench compare: out of memory\n");
             if (csv)
-                fclose(csv);
+                pb_atomic_abort(&csv_out);
             return 2;
         }
         pb_junit_attach(junit, &opt);
     }
     pb_cmp_summary sum;
-    char err[1024];
     int rc = pb_compare_dirs(dirs[0], dirs[1], &opt, &sum, err, sizeof err);
     if (rc == 0 && junit) {
         char jerr[1024];
@@ -137,11 +153,11 @@ int pb_cmd_compare(int argc, char **argv)
     pb_junit_free(junit);
     int io_failed = 0;
     if (csv) {
-        io_failed = ferror(csv);
-        if (fclose(csv) != 0)
+        char werr[1024];
+        if (pb_atomic_close(&csv_out, werr, sizeof werr) != 0) {
+            fprintf(stderr, "phasebench compare: --csv: %s\n", werr);
             io_failed = 1;
-        if (io_failed)
-            fprintf(stderr, "phasebench compare: %s: write error\n", csv_path);
+        }
     }
     fflush(stdout);
     if (rc != 0) {

@@ -7,7 +7,9 @@
 #include "strutil.h"
 #include "sysutil.h"
 #include "train.h"
+#include "train_params.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,66 +30,82 @@ static const pb_cmd_help train_help = {
                "gradient, or at the budget (--max-steps accepted steps, --max-time flow time).\n"
                "--max-wall is a safety cap only: a run it stops says stop_reason=wall.\n"};
 
+/* The training-parameter flags come from the one table (train_params.c):
+ * each is read as text and parsed by pb_param_set, exactly as the battery
+ * reader parses the same key. */
+#define MAX_TRAIN_OPTS 40
+
 int pb_cmd_train(int argc, char **argv)
 {
     pb_train_config c;
     pb_train_config_default(&c);
-    char backend[64] = "", dtype_s[8] = "f64", act_s[16] = "swish", loss_s[16] = "softhinge";
+    char backend[64] = "", dtype_s[8] = "f64";
     char out_path[1024] = "", dyn_path[1024] = "", device[128] = "";
     int threads = 0, ntk = 0;
-    const double inf = INFINITY;
-    pb_opt opts[] = {
+    static char values[MAX_TRAIN_OPTS][300];
+    static char helps[MAX_TRAIN_OPTS][300];
+    const pb_param *param_of[MAX_TRAIN_OPTS] = {0};
+    pb_opt opts[MAX_TRAIN_OPTS] = {
         {"backend", PB_OPT_STR, backend, sizeof backend, 0, 0, "NAME", "backend plugin (default: best available)", 0},
         {"dtype", PB_OPT_STR, dtype_s, sizeof dtype_s, 0, 0, "f64|f32", "precision (default f64)", 0},
         {"threads", PB_OPT_INT, &threads, 0, 0, 4096, "T", "backend threads (0: backend default)", 0},
         {"device", PB_OPT_STR, device, sizeof device, 0, 0, "SEL", "backend device selector (vulkan: index or name)", 0},
-        {"dataset", PB_OPT_STR, c.dataset, sizeof c.dataset, 0, 0, "SPEC", "data set (default fashion)", 0},
-        {"d", PB_OPT_SIZE, &c.d, 0, 0, 1e6, "D", "input dimension: PCA components, or synthetic dimension (0: raw) (10)", 0},
-        {"ptr", PB_OPT_SIZE, &c.ptr, 0, 1, 1e8, "P", "training set size (5000)", 0},
-        {"pte", PB_OPT_SIZE, &c.pte, 0, 0, 1e8, "N", "test set size (40000)", 0},
-        {"ptk", PB_OPT_SIZE, &c.ptk, 0, 0, 1e8, "N", "kernel set size (2500)", 0},
-        {"L", PB_OPT_SIZE, &c.L, 0, 1, PB_MAX_LAYERS, "L", "hidden layers (2)", 0},
-        {"h", PB_OPT_SIZE, &c.h, 0, 1, 1e6, "H", "width (100)", 0},
-        {"act", PB_OPT_STR, act_s, sizeof act_s, 0, 0, "NAME", "swish|relu|tanh|softplus (swish)", 0},
-        {"act-beta", PB_OPT_DBL, &c.act_beta, 0, 1e-6, 1e6, "B", "activation sharpness (10)", 0},
-        {"alpha", PB_OPT_DBL, &c.alpha, 0, 1e-300, 1e300, "A", "output scale alpha-tilde (1)", 0},
-        {"loss", PB_OPT_STR, loss_s, sizeof loss_s, 0, 0, "NAME", "softhinge|hinge|qhinge (softhinge)", 0},
-        {"loss-beta", PB_OPT_DBL, &c.loss_beta, 0, 1e-6, 1e6, "B", "soft hinge sharpness (20)", 0},
-        {"loss-margin", PB_OPT_DBL, &c.loss_margin, 0, 0, 1e6, "M", "margin, also the stop margin (1)", 0},
-        {"tau-over-h", PB_OPT_DBL, &c.tau_over_h, 0, 0, 1e12, "X", "momentum: tau = X h min(1, tau_alpha_crit/alpha) (0: plain flow)", 0},
-        {"tau-alpha-crit", PB_OPT_DBL, &c.tau_alpha_crit, 0, 1e-300, 1e300, "A", "momentum alpha cut (1e3)", 0},
-        {"seed-init", PB_OPT_U64, &c.seed_init, 0, 0, 0, "S", "initial weights seed (0)", 0},
-        {"seed-data", PB_OPT_U64, &c.seed_data, 0, 0, 0, "S", "data split / synthetic data seed (0)", 0},
-        {"max-steps", PB_OPT_I64, &c.max_steps, 0, 0, 9e18, "N", "budget in accepted steps (1e6; 0: none)", 0},
-        {"max-time", PB_OPT_DBL, &c.max_time, 0, 0, inf, "T", "budget in flow time (0: none)", 0},
-        {"max-wall", PB_OPT_DBL, &c.max_wall, 0, 0, inf, "S", "safety cap in seconds (0: none)", 0},
-        {"ntk", PB_OPT_FLAG, &ntk, 0, 0, 0, NULL, "measure the NTK change r on the kernel set", 0},
-        {"out", PB_OPT_STR, out_path, sizeof out_path, 0, 0, "FILE.csv", "write the row there (default: stdout)", 0},
-        {"dynamics", PB_OPT_STR, dyn_path, sizeof dyn_path, 0, 0, "FILE.csv", "checkpoint rows (authors' schedule, margin crossings)", 0},
     };
-    const size_t n_opts = sizeof opts / sizeof *opts;
+    size_t n_opts = 4;
+    for (size_t i = 0; i < pb_n_params && n_opts + 3 < MAX_TRAIN_OPTS; i++) {
+        const pb_param *p = &pb_params[i];
+        if (!p->flag)
+            continue;
+        char def[64];
+        pb_param_format(p, &c, def, sizeof def);
+        snprintf(helps[n_opts], sizeof helps[n_opts], "%s (%s)", p->help, def);
+        values[n_opts][0] = '\0';
+        param_of[n_opts] = p;
+        opts[n_opts] = (pb_opt){p->flag, PB_OPT_STR, values[n_opts], sizeof values[n_opts], 0, 0,
+                                p->metavar, helps[n_opts], 0};
+        n_opts++;
+    }
+    opts[n_opts++] = (pb_opt){"ntk", PB_OPT_FLAG, &ntk, 0, 0, 0, NULL, "measure the NTK change r on the kernel set", 0};
+    opts[n_opts++] = (pb_opt){"out", PB_OPT_STR, out_path, sizeof out_path, 0, 0, "FILE.csv", "write the row there (default: stdout)", 0};
+    opts[n_opts++] = (pb_opt){"dynamics", PB_OPT_STR, dyn_path, sizeof dyn_path, 0, 0, "FILE.csv", "checkpoint rows (authors' schedule, margin crossings)", 0};
     const char *pos[1];
     size_t npos;
     char err[1024];
     int prc = pb_cmd_parse(&train_help, opts, n_opts, argc, argv, pos, 0, &npos);
     if (prc >= 0)
         return prc;
+    for (size_t i = 0; i < n_opts; i++) {
+        if (!param_of[i] || !opts[i].seen)
+            continue;
+        if (pb_param_set(param_of[i], &c, values[i], err, sizeof err) != 0) {
+            fprintf(stderr, "phasebench train: --%s: %s\n", opts[i].name, err);
+            return 2;
+        }
+    }
     pb_dtype dtype;
     if (pb_dtype_parse(dtype_s, &dtype) != 0) {
         fprintf(stderr, "phasebench train: --dtype: expected f64 or f32, got '%s'\n", dtype_s);
         return 2;
     }
-    if (pb_act_parse(act_s, &c.act) != 0) {
-        fprintf(stderr, "phasebench train: --act: expected swish, relu, tanh or softplus, got '%s'\n",
-                act_s);
-        return 2;
-    }
-    if (pb_loss_parse(loss_s, &c.loss) != 0) {
-        fprintf(stderr, "phasebench train: --loss: expected softhinge, hinge or qhinge, got '%s'\n",
-                loss_s);
-        return 2;
-    }
     c.compute_ntk = ntk;
+
+    /* Outputs first: a run is never wasted on a file that cannot be written. */
+    if ((out_path[0] && pb_output_check(out_path, err, sizeof err) != 0) ||
+        (dyn_path[0] && pb_output_check(dyn_path, err, sizeof err) != 0)) {
+        fprintf(stderr, "phasebench train: %s\n", err);
+        return 2;
+    }
+    if (out_path[0] && dyn_path[0] && pb_same_file(out_path, dyn_path)) {
+        fprintf(stderr,
+                "phasebench train: --out %s and --dynamics %s name the same file: the report "
+                "row would replace the checkpoint rows; give two files\n",
+                out_path, dyn_path);
+        return 2;
+    }
+    if (pb_data_check(c.dataset, c.d, c.ptr + c.pte + c.ptk, err, sizeof err) != 0) {
+        fprintf(stderr, "phasebench train: %s\n", err);
+        return 2;
+    }
 
     pb_pool pool;
     if (pb_pool_load(c.dataset, c.d, c.ptr + c.pte + c.ptk, c.seed_data, &pool, err, sizeof err) != 0) {
@@ -110,51 +128,59 @@ int pb_cmd_train(int argc, char **argv)
         return 2;
     }
 
-    FILE *dyn = NULL;
-    char dyn_tmp[1100];
-    if (dyn_path[0] && !(dyn = pb_atomic_open(dyn_path, dyn_tmp, sizeof dyn_tmp))) {
-        fprintf(stderr, "phasebench train: cannot write %s: ", dyn_path);
-        perror(NULL);
+    pb_outfile dyn = {0};
+    if (dyn_path[0] && !pb_atomic_open(&dyn, dyn_path, err, sizeof err)) {
+        fprintf(stderr, "phasebench train: %s\n", err);
         pb_session_close(&s);
         pb_split_free(&split);
         return 2;
     }
     pb_train_result r;
-    pb_train_run(&c, &split, s.plugin->vt, s.be, &s.info, dyn, &r);
-    if (dyn && pb_atomic_close(dyn, dyn_tmp, dyn_path) != 0)
-        fprintf(stderr, "phasebench train: writing %s failed\n", dyn_path);
+    pb_train_run(&c, &split, s.plugin->vt, s.be, &s.info, dyn.f, &r);
+    int rc = r.ok ? 0 : 1;
+    if (dyn.f && pb_atomic_close(&dyn, err, sizeof err) != 0) {
+        fprintf(stderr, "phasebench train: --dynamics: %s\n", err);
+        rc = 2;
+    }
 
     pb_row row;
     pb_row_init(&row);
     pb_train_row(&c, &s.info, &r, &row);
-    int rc = r.ok ? 0 : 1;
     if (out_path[0]) {
-        char tmp[1100];
-        FILE *f = pb_atomic_open(out_path, tmp, sizeof tmp);
-        if (!f) {
-            fprintf(stderr, "phasebench train: cannot write %s\n", out_path);
+        pb_outfile of;
+        if (!pb_atomic_open(&of, out_path, err, sizeof err)) {
+            fprintf(stderr, "phasebench train: --out: %s\n", err);
             rc = 2;
         } else {
-            pb_row_write_header(f, &row);
-            pb_row_write(f, &row);
-            if (pb_atomic_close(f, tmp, out_path) != 0) {
-                fprintf(stderr, "phasebench train: writing %s failed\n", out_path);
+            pb_row_write_header(of.f, &row);
+            pb_row_write(of.f, &row);
+            if (pb_atomic_close(&of, err, sizeof err) != 0) {
+                fprintf(stderr, "phasebench train: --out: %s\n", err);
                 rc = 2;
             }
         }
     } else {
         pb_row_write_header(stdout, &row);
         pb_row_write(stdout, &row);
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, "phasebench train: writing the row to stdout failed: %s\n",
+                    strerror(errno));
+            rc = 2;
+        }
     }
-    if (r.ok)
+    if (r.ok) {
+        char test_err[32] = "none (pte = 0)";
+        if (c.pte)
+            snprintf(test_err, sizeof test_err, "%.4f", r.test_err);
         fprintf(stderr,
                 "phasebench train: %s/%s N=%zu %s after %lld steps (t=%.4g): train_nd=%lld "
-                "train_err=%.4f test_err=%.4f dw/w=%.3g (%.2f s)\n",
+                "train_err=%.4f test_err=%s dw/w=%.3g (%.2f s)\n",
                 s.info.name, s.info.dtype, r.n_params, pb_stop_name(r.stop),
                 (long long)r.flow.step, r.flow.t, (long long)r.train.n_unsat, r.train_err,
-                r.test_err, r.dw_norm / r.w0_norm, r.wall_s);
-    else
+                test_err, r.dw_norm / r.w0_norm, r.wall_s);
+    } else {
         fprintf(stderr, "phasebench train: run failed: %s\n", r.error);
+    }
     pb_row_free(&row);
     pb_train_result_free(&r);
     pb_session_close(&s);

@@ -2,11 +2,17 @@
 #include "data_readers.h"
 #include "rng.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+static int synth_fits(const char *spec, size_t d, size_t n, char *err,
+                      size_t err_len);
 
 int pb_data_errf(char *err, size_t err_len, const char *fmt, ...)
 {
@@ -60,6 +66,10 @@ int pb_pool_load(const char *spec, size_t d, size_t n_synth, uint64_t seed,
 
     if (strcmp(spec, "random") == 0 || strcmp(spec, "stripe") == 0 ||
         strcmp(spec, "sphere") == 0) {
+        /* Refused before a byte is generated: a set that cannot fit would
+         * otherwise end in the kernel's OOM killer, not in a message. */
+        if (d > 0 && synth_fits(spec, d, n_synth, err, err_len) != 0)
+            return -1;
         if (pb_synth_make(spec, d, n_synth, seed, out, err, err_len) != 0)
             return -1;
         snprintf(out->name, sizeof out->name, "%s", spec);
@@ -241,4 +251,92 @@ done:
     free(byclass);
     free(order);
     return rc;
+}
+
+double pb_memory_limit(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    double lim = pages > 0 && page > 0 ? (double)pages * (double)page : 1e300;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (double)rl.rlim_cur < lim)
+        lim = (double)rl.rlim_cur;
+    if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        (double)rl.rlim_cur < lim)
+        lim = (double)rl.rlim_cur;
+    return lim;
+}
+
+/* A synthetic pool of n x d doubles and the split cut from it (a copy of
+ * the same size) must fit, with its labels and indices. */
+static int synth_fits(const char *spec, size_t d, size_t n, char *err,
+                      size_t err_len)
+{
+    double bytes = 2.0 * (double)n * ((double)d * sizeof(double) +
+                                      sizeof(double) + sizeof(int) +
+                                      sizeof(size_t));
+    double lim = pb_memory_limit();
+    if (bytes > lim)
+        return pb_data_errf(err, err_len,
+                            "%s: %zu samples x d = %zu need %.3g GB (pool "
+                            "and split), more than the %.3g GB of memory "
+                            "this process may use; lower ptr + pte + ptk or d",
+                            spec, n, d, bytes / 1e9, lim / 1e9);
+    return 0;
+}
+
+int pb_data_check(const char *spec, size_t d, size_t n_needed, char *err,
+                  size_t err_len)
+{
+    if (!spec || !*spec)
+        return pb_data_errf(err, err_len, "empty dataset spec");
+    if (strcmp(spec, "random") == 0 || strcmp(spec, "stripe") == 0 ||
+        strcmp(spec, "sphere") == 0) {
+        if (d == 0)
+            return pb_data_errf(err, err_len,
+                                "%s: a synthetic set needs d > 0 (its input "
+                                "dimension)", spec);
+        return synth_fits(spec, d, n_needed, err, err_len);
+    }
+    const char *dir = NULL;
+    int cifar = 0;
+    if (strcmp(spec, "fashion") == 0)
+        dir = PB_FASHION_DEFAULT_DIR;
+    else if ((dir = spec_dir(spec, "fashion")) != NULL ||
+             (dir = spec_dir(spec, "mnist")) != NULL)
+        cifar = 0;
+    else if ((dir = spec_dir(spec, "cifar10")) != NULL)
+        cifar = 1;
+    else
+        return pb_data_errf(err, err_len,
+                            "unknown dataset spec '%s': expected random, "
+                            "stripe, sphere, fashion, fashion:DIR, mnist:DIR "
+                            "or cifar10:DIR",
+                            spec);
+    if (!*dir)
+        return pb_data_errf(err, err_len,
+                            "dataset spec '%s': the directory after ':' is "
+                            "empty", spec);
+    if (strcmp(spec, "fashion") == 0 && !pb_data_is_dir(dir))
+        return pb_data_errf(err, err_len,
+                            "fashion: %s: no such directory (install Debian's "
+                            "dataset-fashion-mnist, or give fashion:DIR)",
+                            dir);
+    if (pb_data_is_dir(dir) && access(dir, R_OK | X_OK) != 0)
+        return pb_data_errf(err, err_len, "%s: cannot read the folder: %s",
+                            dir, strerror(errno));
+    size_t n = 0, dim = PB_CIFAR_PIXELS;
+    if ((cifar ? pb_cifar10_probe_dir(dir, &n, err, err_len)
+               : pb_idx_probe_dir(dir, &n, &dim, err, err_len)) != 0)
+        return -1;
+    if (d > dim)
+        return pb_data_errf(err, err_len,
+                            "%s: d = %zu is more than the %zu pixels of its "
+                            "images (PCA cannot make more components than "
+                            "inputs)", spec, d, dim);
+    if (n_needed > n)
+        return pb_data_errf(err, err_len,
+                            "%s: ptr + pte + ptk = %zu samples, but its pool "
+                            "holds %zu", spec, n_needed, n);
+    return 0;
 }

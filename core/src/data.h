@@ -79,6 +79,19 @@ int pb_pool_load(const char *spec, size_t d, size_t n_synth, uint64_t seed,
                  pb_pool *out, char *err, size_t err_len);
 void pb_pool_free(pb_pool *pool);
 
+/* The check `train` and `run` (and `run --dry-run`) make before any work:
+ * spec is a known dataset, its folder exists and is readable, its files
+ * announce (headers and sizes only, nothing is decoded) at least n_needed
+ * samples (ptr + pte + ptk) and a raw dimension D >= d; a synthetic set
+ * needs d > 0 and must fit in memory (pb_memory_limit) together with the
+ * split cut from it.  Returns 0, or -1 with the reason, naming the file,
+ * the sizes and the limit, in err. */
+int pb_data_check(const char *spec, size_t d, size_t n_needed, char *err, size_t err_len);
+
+/* Bytes this process may allocate at most: the physical memory, or a lower
+ * RLIMIT_AS / RLIMIT_DATA. */
+double pb_memory_limit(void);
+
 /* Class-balanced split: test (pte), kernel (ptk), then train (ptr) samples,
  * disjoint, chosen by seed.  Fails with a message when the pool is too
  * small.

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CIFAR_FILES 6
 static const char *const cifar_names[CIFAR_FILES] = {
@@ -98,14 +99,14 @@ static char *join_path(const char *dir, const char *name)
     return p;
 }
 
-int pb_cifar10_load_dir(const char *dir, pb_raw_images *out, char *err,
+/* The six files of dir (or of dir/cifar-10-batches-bin) and their record
+ * counts, checked; paths[] are malloc'd (free them even on failure). */
+static int cifar_locate(const char *dir, char *paths[CIFAR_FILES],
+                        size_t records[CIFAR_FILES], size_t *n_out, char *err,
                         size_t err_len)
 {
-    char *paths[CIFAR_FILES] = {0};
-    size_t records[CIFAR_FILES] = {0};
     char *base = NULL;
     int rc = -1;
-    memset(out, 0, sizeof *out);
     if (!pb_data_is_dir(dir))
         return pb_data_errf(err, err_len,
                             "%s: no such directory (expected the CIFAR-10 "
@@ -150,8 +151,42 @@ int pb_cifar10_load_dir(const char *dir, pb_raw_images *out, char *err,
         }
         if (cifar_records(paths[i], &records[i], err, err_len) != 0)
             goto done;
+        if (access(paths[i], R_OK) != 0) {
+            pb_data_errf(err, err_len, "%s: cannot read: %s", paths[i],
+                         strerror(errno));
+            goto done;
+        }
         n += records[i];
     }
+    *n_out = n;
+    rc = 0;
+done:
+    free(base);
+    return rc;
+}
+
+int pb_cifar10_probe_dir(const char *dir, size_t *n, char *err,
+                         size_t err_len)
+{
+    char *paths[CIFAR_FILES] = {0};
+    size_t records[CIFAR_FILES] = {0};
+    int rc = cifar_locate(dir, paths, records, n, err, err_len);
+    for (int i = 0; i < CIFAR_FILES; i++)
+        free(paths[i]);
+    return rc;
+}
+
+int pb_cifar10_load_dir(const char *dir, pb_raw_images *out, char *err,
+                        size_t err_len)
+{
+    char *paths[CIFAR_FILES] = {0};
+    size_t records[CIFAR_FILES] = {0};
+    char *base = NULL;
+    int rc = -1;
+    size_t n = 0;
+    memset(out, 0, sizeof *out);
+    if (cifar_locate(dir, paths, records, &n, err, err_len) != 0)
+        goto done;
     out->pix = malloc(n * PB_CIFAR_PIXELS);
     out->cls = malloc(n * sizeof *out->cls);
     if (!out->pix || !out->cls) {

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <errno.h>
+#include <unistd.h>
 
 #define IDX_MAGIC_IMAGES 0x00000803u /* unsigned bytes, 3 dimensions */
 #define IDX_MAGIC_LABELS 0x00000801u /* unsigned bytes, 1 dimension */
@@ -426,4 +428,69 @@ done:
     free(pte);
     free(lte);
     return rc;
+}
+
+/* The image header of one file: count and pixels per image, checked with
+ * the bounds of pb_idx_read_images. */
+static int idx_probe_images(const char *path, size_t *n, size_t *rows,
+                            size_t *cols, char *err, size_t err_len)
+{
+    idx_stream s;
+    unsigned char hdr[IDX_HEADER_IMAGES];
+    if (idx_open(&s, path, err, err_len) != 0)
+        return -1;
+    int rc = idx_read_header(&s, hdr, sizeof hdr, IDX_MAGIC_IMAGES, "image",
+                             err, err_len);
+    gzclose(s.gz);
+    if (rc != 0)
+        return -1;
+    uint64_t cn = be32(hdr + 4), cr = be32(hdr + 8), cc = be32(hdr + 12);
+    if (cn == 0 || cn > IDX_MAX_SAMPLES || cr == 0 || cc == 0 ||
+        cr > IDX_MAX_SIDE || cc > IDX_MAX_SIDE || cr * cc > IDX_MAX_PIXELS)
+        return pb_data_errf(err, err_len,
+                            "%s: byte offset 4: header announces %llu images "
+                            "of %llu x %llu, outside the accepted sizes",
+                            path, (unsigned long long)cn,
+                            (unsigned long long)cr, (unsigned long long)cc);
+    *n = (size_t)cn;
+    *rows = (size_t)cr;
+    *cols = (size_t)cc;
+    return 0;
+}
+
+int pb_idx_probe_dir(const char *dir, size_t *n, size_t *dim, char *err,
+                     size_t err_len)
+{
+    static const char *const names[4] = {
+        "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    if (!pb_data_is_dir(dir))
+        return pb_data_errf(err, err_len,
+                            "%s: no such directory (expected the IDX files "
+                            "train-images-idx3-ubyte[.gz] and friends)",
+                            dir);
+    size_t cnt[2] = {0, 0}, rows[2] = {0, 0}, cols[2] = {0, 0};
+    for (int i = 0; i < 4; i++) {
+        char *p = idx_find(dir, names[i], err, err_len);
+        if (!p)
+            return -1;
+        int rc = 0;
+        if (access(p, R_OK) != 0)
+            rc = pb_data_errf(err, err_len, "%s: cannot read: %s", p,
+                              strerror(errno));
+        else if (i % 2 == 0)
+            rc = idx_probe_images(p, &cnt[i / 2], &rows[i / 2], &cols[i / 2],
+                                  err, err_len);
+        free(p);
+        if (rc != 0)
+            return -1;
+    }
+    if (rows[0] != rows[1] || cols[0] != cols[1])
+        return pb_data_errf(err, err_len,
+                            "%s: the test images are %zu x %zu, the train "
+                            "images %zu x %zu",
+                            dir, rows[1], cols[1], rows[0], cols[0]);
+    *n = cnt[0] + cnt[1];
+    *dim = rows[0] * cols[0];
+    return 0;
 }

@@ -56,6 +56,12 @@ int pb_idx_read_labels(const char *path, size_t *n, unsigned char **labels,
 int pb_idx_load_dir(const char *dir, pb_raw_images *out, char *err,
                     size_t err_len);
 
+/* Headers only: the number of samples of the train and test image files
+ * together and their pixels per image, with the same files and checks as
+ * pb_idx_load_dir, without reading the pixels. */
+int pb_idx_probe_dir(const char *dir, size_t *n, size_t *dim, char *err,
+                     size_t err_len);
+
 /* ---- CIFAR-10 binary batches, data_cifar.c --------------------------- */
 
 #define PB_CIFAR_PIXELS 3072              /* 3 channels x 32 x 32, CHW */
@@ -67,6 +73,11 @@ int pb_idx_load_dir(const char *dir, pb_raw_images *out, char *err,
  * files hold 10000 each). */
 int pb_cifar10_load_dir(const char *dir, pb_raw_images *out, char *err,
                         size_t err_len);
+
+/* Sizes only: the records of the six files, as pb_cifar10_load_dir finds
+ * and checks them, without reading them. */
+int pb_cifar10_probe_dir(const char *dir, size_t *n, char *err,
+                         size_t err_len);
 
 /* ---- synthetic sets, data_synth.c ------------------------------------ */
 

@@ -9,9 +9,11 @@
 #include "battery_run.h"
 #include "data.h"
 #include "platform.h"
+#include "loader.h"
 #include "report.h"
 #include "report_table.h"
 #include "session.h"
+#include "train.h"
 
 #include <stdint.h>
 
@@ -32,6 +34,13 @@ typedef struct pb_bat_runner {
     pb_data_prints prints;    /* fingerprints of every split used */
     /* progress */
     int64_t runs_total, runs_done, runs_failed;
+    /* keys any experiment asked for during planning (for the [defaults]
+     * check and "did you mean"); the strings belong to the plugins */
+    const char *asked[512];
+    size_t n_asked;
+    /* the experiment plugins of the battery, for the manifest */
+    const pb_plugin *exp_plugins[64];
+    size_t n_exp_plugins;
     double t_start;
     pb_run_summary *sum;
 } pb_bat_runner;
@@ -46,6 +55,16 @@ struct pb_exp_ctx {
     char error[1024];
     const char *accessed[256];/* keys read so far (for the unknown-key check) */
     size_t n_accessed;
+    const char *asked[256];   /* keys asked for, present or not ("did you mean") */
+    size_t n_asked;
+    /* run_defaults' training config, for the plan-time check of the data */
+    pb_train_config base;
+    int have_base;
+    /* per entry of pb_params: 1 when the section (or [defaults]) holds a
+     * list there, 2 once the experiment read it as a list (it varies it);
+     * the largest value read, for the plan-time check of the data */
+    unsigned char listed[64];
+    double list_max[64];
     double *lists[64];        /* lists handed out, freed at the end */
     size_t n_lists;
     pb_table table;           /* <name>.csv */
@@ -62,5 +81,9 @@ void pb_exp_ctx_free(pb_exp_ctx *x);
 /* Keys of the section itself that nobody read: FILE:LINE message, or 0. */
 int pb_exp_check_unread(pb_exp_ctx *x, char *err, size_t err_len);
 void pb_exp_fail(pb_exp_ctx *x, const char *fmt, ...);
+/* After plan(): every training key that holds several values is varied by
+ * the experiment, and the data of its runs exists and is large enough
+ * (pb_data_check).  FILE:LINE message, or 0. */
+int pb_exp_check_plan(pb_exp_ctx *x, char *err, size_t err_len);
 
 #endif

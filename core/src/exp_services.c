@@ -5,7 +5,9 @@
 #include "strutil.h"
 #include "sysutil.h"
 #include "train.h"
+#include "train_params.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,6 +47,11 @@ void pb_exp_ctx_free(pb_exp_ctx *x)
 
 static void mark_read(pb_exp_ctx *x, const char *key)
 {
+    size_t a = 0;
+    while (a < x->n_asked && strcmp(x->asked[a], key) != 0)
+        a++;
+    if (a == x->n_asked && x->n_asked < sizeof x->asked / sizeof *x->asked)
+        x->asked[x->n_asked++] = key;
     for (size_t i = 0; i < x->n_accessed; i++)
         if (strcmp(x->accessed[i], key) == 0)
             return;
@@ -61,8 +68,17 @@ int pb_exp_check_unread(pb_exp_ctx *x, char *err, size_t err_len)
         while (k < x->n_accessed && strcmp(x->accessed[k], e->key) != 0)
             k++;
         if (k == x->n_accessed) {
-            snprintf(err, err_len, "%s:%d: key '%s' is not used by experiment '%s' (a typo?)",
-                     e->path, e->line, e->key, x->name);
+            const char *cand[256 + 1];
+            size_t n = 0;
+            for (size_t a = 0; a < x->n_asked; a++)
+                cand[n++] = x->asked[a];
+            cand[n] = NULL;
+            const char *near = pb_closest_word(e->key, cand);
+            char hint[128] = " (a typo?)";
+            if (near)
+                snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
+            snprintf(err, err_len, "%s:%d: unknown key '%s': experiment '%s' does not use it%s",
+                     e->path, e->line, e->key, x->name, hint);
             return -1;
         }
     }
@@ -121,6 +137,24 @@ static int svc_get_list(pb_exp_ctx *x, const char *key, const double **out, size
     }
     if (st == PB_BAT_MISSING)
         return 1;
+    const pb_param *p = pb_param_by_key(key);
+    if (p) {
+        /* A training key the experiment varies: every value must be one the
+         * key accepts, exactly as a single value would be checked. */
+        size_t pi = (size_t)(p - pb_params);
+        const pb_bat_entry *e = pb_bat_get(x->sec, key);
+        for (size_t i = 0; i < *n; i++) {
+            if (pb_param_check_number(p, v[i], err, sizeof err) != 0) {
+                pb_exp_fail(x, "%s:%d: key '%s': value %zu of the list: %s", e->path, e->line, key,
+                            i + 1, err);
+                free(v);
+                return -1;
+            }
+            if (x->listed[pi] == 0 || v[i] > x->list_max[pi])
+                x->list_max[pi] = v[i];
+        }
+        x->listed[pi] = 2;
+    }
     if (x->n_lists == sizeof x->lists / sizeof *x->lists) {
         free(v);
         pb_exp_fail(x, "experiment '%s' asked for too many lists", x->name);
@@ -144,80 +178,112 @@ static void svc_log(pb_exp_ctx *x, const char *message)
 
 /* ------------------------------------------------------------ training */
 
-/* Training keys a section (or [defaults]) may set; the ones a plugin varies
- * are read by it as lists and skipped here when they hold several values. */
-static const char *const size_keys[] = {"d", "ptr", "pte", "ptk", "L", "h"};
+static int is_synthetic(const char *spec);
 
-static int spec_number(pb_exp_ctx *x, const char *key, double min, double max, double *out)
-{
-    char err[512];
-    double *v = NULL;
-    size_t n = 0;
-    mark_read(x, key);
-    int st = pb_bat_get_double_list(x->sec, key, &v, &n, err, sizeof err);
-    if (st == PB_BAT_ERROR) {
-        pb_exp_fail(x, "%s", err);
-        return -1;
-    }
-    if (st == PB_BAT_OK && n == 1) {
-        if (!(v[0] >= min && v[0] <= max)) {
-            const pb_bat_entry *e = pb_bat_get(x->sec, key);
-            pb_exp_fail(x, "%s:%d: key '%s': %g is out of range [%g, %g]", e->path, e->line, key,
-                        v[0], min, max);
-            free(v);
-            return -1;
-        }
-        *out = v[0];
-    }
-    free(v);
-    return 0;
-}
+/* A value with a comma or a range is a list: only an experiment that varies
+ * the key may take it (it reads it with get_list). */
+static int is_list(const char *v) { return strchr(v, ',') || strstr(v, ".."); }
 
 static void svc_run_defaults(pb_exp_ctx *x, pb_run_spec *s)
 {
     pb_train_config c;
     pb_train_config_default(&c);
+    for (size_t i = 0; i < pb_n_params; i++) {
+        const pb_param *p = &pb_params[i];
+        if (!p->key)
+            continue;
+        mark_read(x, p->key);
+        const pb_bat_entry *e = pb_bat_get(x->sec, p->key);
+        if (!e)
+            continue;
+        if (is_list(e->value) && p->type != PB_PARAM_STR && p->type != PB_PARAM_ENUM) {
+            if (x->listed[i] == 0)
+                x->listed[i] = 1;
+            continue;
+        }
+        char why[512];
+        if (pb_param_set(p, &c, e->value, why, sizeof why) != 0)
+            pb_exp_fail(x, "%s:%d: key '%s': %s", e->path, e->line, p->key, why);
+    }
+    x->base = c;
+    x->have_base = 1;
     memset(s, 0, sizeof *s);
     s->struct_size = sizeof *s;
-    const char *str;
-    svc_get_string(x, "dataset", c.dataset, &str);
-    pb_strcpy_trunc(s->dataset, sizeof s->dataset, str);
-    svc_get_string(x, "act", pb_act_name(c.act), &str);
-    pb_strcpy_trunc(s->act, sizeof s->act, str);
-    svc_get_string(x, "loss", pb_loss_name(c.loss), &str);
-    pb_strcpy_trunc(s->loss, sizeof s->loss, str);
-
-    double v[6] = {(double)c.d, (double)c.ptr, (double)c.pte, (double)c.ptk, (double)c.L,
-                   (double)c.h};
-    for (size_t i = 0; i < 6; i++)
-        spec_number(x, size_keys[i], 0, 1e9, &v[i]);
-    s->d = (size_t)v[0];
-    s->ptr = (size_t)v[1];
-    s->pte = (size_t)v[2];
-    s->ptk = (size_t)v[3];
-    s->L = (size_t)v[4];
-    s->h = (size_t)v[5];
+    pb_strcpy_trunc(s->dataset, sizeof s->dataset, c.dataset);
+    pb_strcpy_trunc(s->act, sizeof s->act, pb_act_name(c.act));
+    pb_strcpy_trunc(s->loss, sizeof s->loss, pb_loss_name(c.loss));
+    s->d = c.d;
+    s->ptr = c.ptr;
+    s->pte = c.pte;
+    s->ptk = c.ptk;
+    s->L = c.L;
+    s->h = c.h;
     s->act_beta = c.act_beta;
     s->alpha = c.alpha;
     s->loss_beta = c.loss_beta;
     s->loss_margin = c.loss_margin;
     s->tau_over_h = c.tau_over_h;
     s->tau_alpha_crit = c.tau_alpha_crit;
-    spec_number(x, "act_beta", 1e-6, 1e6, &s->act_beta);
-    spec_number(x, "alpha", 1e-300, 1e300, &s->alpha);
-    spec_number(x, "loss_beta", 1e-6, 1e6, &s->loss_beta);
-    spec_number(x, "loss_margin", 0, 1e6, &s->loss_margin);
-    spec_number(x, "tau_over_h", 0, 1e12, &s->tau_over_h);
-    spec_number(x, "tau_alpha_crit", 1e-300, 1e300, &s->tau_alpha_crit);
-    double seed_init = 0, seed_data = 0, steps = (double)c.max_steps, tmax = 0;
-    spec_number(x, "seed_init", 0, 9e15, &seed_init);
-    spec_number(x, "seed_data", 0, 9e15, &seed_data);
-    spec_number(x, "max_steps", 0, 9e15, &steps);
-    spec_number(x, "max_time", 0, INFINITY, &tmax);
-    s->seed_init = (uint64_t)seed_init;
-    s->seed_data = (uint64_t)seed_data;
-    s->max_steps = (int64_t)ceil(steps * x->run->opt->scale);
-    s->max_time = tmax * x->run->opt->scale;
+    s->seed_init = c.seed_init;
+    s->seed_data = c.seed_data;
+    s->max_steps = (int64_t)ceil((double)c.max_steps * x->run->opt->scale);
+    s->max_time = c.max_time * x->run->opt->scale;
+}
+
+/* The line to blame for a data problem: the key's own line, else the
+ * section header. */
+static void blame(const pb_exp_ctx *x, const char *key, const char **path, int *line)
+{
+    const pb_bat_entry *e = pb_bat_get(x->sec, key);
+    *path = e ? e->path : x->sec->path;
+    *line = e ? e->line : x->sec->line;
+}
+
+int pb_exp_check_plan(pb_exp_ctx *x, char *err, size_t err_len)
+{
+    for (size_t i = 0; i < pb_n_params; i++) {
+        if (x->listed[i] != 1)
+            continue;
+        const pb_bat_entry *e = pb_bat_get(x->sec, pb_params[i].key);
+        snprintf(err, err_len,
+                 "%s:%d: key '%s' = %s: experiment '%s' does not vary %s, so it takes one "
+                 "value, not a list",
+                 e->path, e->line, e->key, e->value, x->name, e->key);
+        return -1;
+    }
+    if (!x->have_base)
+        return 0;
+    /* The largest of each size the experiment may ask for. */
+    pb_train_config c = x->base;
+    size_t *sizes[4] = {&c.d, &c.ptr, &c.pte, &c.ptk};
+    const char *keys[4] = {"d", "ptr", "pte", "ptk"};
+    for (size_t k = 0; k < 4; k++) {
+        const pb_param *p = pb_param_by_key(keys[k]);
+        size_t pi = (size_t)(p - pb_params);
+        if (x->listed[pi] == 2)
+            *sizes[k] = (size_t)x->list_max[pi];
+    }
+    char why[1024];
+    const char *path;
+    int line;
+    /* Dataset alone, then with d, then with the sizes: the first failure
+     * says which key to blame. */
+    const char *key = "dataset";
+    int synthetic = is_synthetic(c.dataset);
+    int rc = pb_data_check(c.dataset, synthetic ? 1 : 0, 0, why, sizeof why);
+    if (rc == 0) {
+        key = "d";
+        rc = pb_data_check(c.dataset, c.d, 0, why, sizeof why);
+    }
+    if (rc == 0) {
+        key = "ptr";
+        rc = pb_data_check(c.dataset, c.d, c.ptr + c.pte + c.ptk, why, sizeof why);
+    }
+    if (rc == 0)
+        return 0;
+    blame(x, key, &path, &line);
+    snprintf(err, err_len, "%s:%d: [experiment %s]: %s", path, line, x->name, why);
+    return -1;
 }
 
 /* pb_run_spec (public, strings) -> pb_train_config (internal, enums). */
@@ -343,7 +409,8 @@ static int svc_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_r
     memset(&tr, 0, sizeof tr);
     const pb_split *split = NULL;
     char err[512] = "";
-    if (spec_to_config(s, &c, err, sizeof err) == 0)
+    if (spec_to_config(s, &c, err, sizeof err) == 0 &&
+        pb_train_config_check(&c, err, sizeof err) == 0)
         split = get_split(r, &c, err, sizeof err);
     if (split) {
         c.d = split->train.d;
@@ -479,7 +546,7 @@ static int svc_row_end(pb_exp_ctx *x)
         char path[2048];
         snprintf(path, sizeof path, "%s/%s.csv", x->run->opt->out_dir, x->name);
         if (pb_table_open(&x->table, path) != 0) {
-            pb_exp_fail(x, "cannot write %s", path);
+            pb_exp_fail(x, "cannot write %s: %s", path, strerror(errno));
             rc = -1;
         }
     }

@@ -3,6 +3,8 @@
 #include "build_info.h"
 #include "elf_peek.h"
 #include "strutil.h"
+#include "sysutil.h"
+#include "train_params.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -234,6 +236,67 @@ static int check_descriptor(const pb_plugin_kind *k, pb_plugin *p, const void *d
     return 0;
 }
 
+/* Who may write st besides root and us: a reason, or NULL. */
+static const char *foreign_writer(const struct stat *st, int is_folder_above)
+{
+    if (st->st_uid != 0 && st->st_uid != geteuid())
+        return "owned by another user";
+    if (is_folder_above && (st->st_mode & S_ISVTX))
+        return NULL; /* others may add files there, not rename ours */
+    if (st->st_mode & S_IWOTH)
+        return "writable by every user";
+    if (st->st_mode & S_IWGRP)
+        return "writable by its group";
+    return NULL;
+}
+
+int pb_plugin_path_safe(const char *path, int *insecure, char *why, size_t why_len)
+{
+    *insecure = 0;
+    char real[4096];
+    struct stat st;
+    if (!realpath(path, real) || stat(real, &st) != 0) {
+        snprintf(why, why_len, "cannot resolve %s", path);
+        return -1;
+    }
+    const char *bad = foreign_writer(&st, 0);
+    char where[4096];
+    pb_strcpy_trunc(where, sizeof where, real);
+    /* The file's folder: anyone who can write it can replace the file; the
+     * folders above: anyone who can write them can rename the folder. */
+    for (int level = 0; !bad;) {
+        char *slash = strrchr(real, '/');
+        if (!slash)
+            break;
+        if (slash == real)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+        if (stat(real, &st) != 0)
+            break;
+        bad = foreign_writer(&st, level > 0);
+        if (bad)
+            pb_strcpy_trunc(where, sizeof where, real);
+        level++;
+        if (strcmp(real, "/") == 0)
+            break;
+    }
+    if (!bad)
+        return 0;
+    const char *allow = getenv("PHASEBENCH_ALLOW_INSECURE_PLUGINS");
+    if (allow && strcmp(allow, "1") == 0) {
+        *insecure = 1;
+        snprintf(why, why_len, "%s is %s (loaded anyway: PHASEBENCH_ALLOW_INSECURE_PLUGINS=1)",
+                 where, bad);
+        return 0;
+    }
+    snprintf(why, why_len,
+             "insecure: %s is %s, so another user could change the code it runs (fix the "
+             "permissions, or set PHASEBENCH_ALLOW_INSECURE_PLUGINS=1 to load it anyway)",
+             where, bad);
+    return -1;
+}
+
 void pb_registry_add_file(pb_registry *reg, const char *path)
 {
     const pb_plugin_kind *k = kind_of(reg);
@@ -247,8 +310,15 @@ void pb_registry_add_file(pb_registry *reg, const char *path)
      * incompatible object is refused before dlopen() runs any of its code
      * (constructors included).  The name pointer needs relocation, so it is
      * read after loading. */
+    char why[1024];
+    int insecure = 0;
+    if (pb_plugin_path_safe(path, &insecure, why, sizeof why) != 0) {
+        refuse(p, "%s", why);
+        return;
+    }
+    if (insecure)
+        fprintf(stderr, "phasebench: warning: %s plugin %s: %s\n", k->what, path, why);
     unsigned char head[64];
-    char why[256];
     size_t peek = k->fingerprint_offset + 4;
     int pr = pb_elf_peek_symbol(path, k->desc_symbol, head, peek, why, sizeof why);
     if (pr < 0) {
@@ -306,6 +376,11 @@ void pb_registry_add_file(pb_registry *reg, const char *path)
             p->handle = NULL;
             return;
         }
+    char herr[256];
+    if (pb_sha256_file(path, p->sha256, herr, sizeof herr) != 0) {
+        refuse(p, "%s", herr);
+        return;
+    }
     p->table = table;
     if (k == &pb_backend_kind)
         p->vt = table;
@@ -397,8 +472,19 @@ const pb_plugin *pb_registry_find(pb_registry *reg, const char *name, char *err,
         if (strcmp(p->name, name) != 0)
             continue;
         pb_registry_probe(reg, i);
-        if (p->state == PB_PLUGIN_AVAILABLE)
+        if (p->state == PB_PLUGIN_AVAILABLE) {
+            /* A refused plugin of the same name earlier on the path: the user
+             * probably meant that one, so say which one runs instead. */
+            for (size_t j = 0; j < reg->count; j++) {
+                pb_plugin *q = &reg->plugins[j];
+                if (q->state == PB_PLUGIN_REFUSED && !q->warned && strcmp(q->name, name) == 0) {
+                    q->warned = 1;
+                    fprintf(stderr, "phasebench: warning: %s plugin %s was refused (%s); using %s\n",
+                            kind_of(reg)->what, q->path, q->reason, p->path);
+                }
+            }
             return p;
+        }
         if (p->state == PB_PLUGIN_UNAVAILABLE) {
             snprintf(err, err_len, "%s '%s' is unavailable here: %s", kind_of(reg)->what, name,
                      p->reason);
@@ -410,9 +496,19 @@ const pb_plugin *pb_registry_find(pb_registry *reg, const char *name, char *err,
     if (refused)
         snprintf(err, err_len, "%s '%s' (%s) was refused: %s", kind_of(reg)->what, name,
                  refused->path, refused->reason);
-    else
-        snprintf(err, err_len, "no %s named '%s' (see `phasebench backends`)", kind_of(reg)->what,
-                 name);
+    else {
+        const char *names[257];
+        size_t n = 0;
+        for (size_t i = 0; i < reg->count && n < 256; i++)
+            names[n++] = reg->plugins[i].name;
+        names[n] = NULL;
+        const char *near = pb_closest_word(name, names);
+        char hint[128] = "";
+        if (near)
+            snprintf(hint, sizeof hint, "did you mean '%s'? ", near);
+        snprintf(err, err_len, "no %s named '%s' (%ssee `phasebench %ss`)", kind_of(reg)->what,
+                 name, hint, kind_of(reg)->what);
+    }
     return NULL;
 }
 

@@ -6,7 +6,15 @@
  * command, and the installed plugin folder.  Every file named
  * pb_backend_*.so (or pb_experiment_*.so) is examined; nothing of a plugin
  * runs before its descriptor has been checked; each refusal keeps its
- * reason. */
+ * reason.
+ *
+ * A plugin runs with the rights of whoever runs phasebench, so a plugin file
+ * that another user could have written is refused: a file or its folder
+ * writable by group or others, or owned by a user other than root and the
+ * one running phasebench, or a folder above it that another user could
+ * rename (writable by group or others without the sticky bit).  Setting
+ * PHASEBENCH_ALLOW_INSECURE_PLUGINS=1 loads such plugins anyway, with a
+ * warning on stderr. */
 #ifndef PB_LOADER_H
 #define PB_LOADER_H
 
@@ -57,6 +65,8 @@ typedef struct pb_plugin {
     const pb_backend_vtable *vt;        /* table, for backends */
     const pb_experiment_vtable *exp;    /* table, for experiments */
     int probed;               /* availability asked (probe runs on first need) */
+    char sha256[65];          /* SHA-256 of the file loaded, lowercase hex; "" when refused */
+    int warned;               /* "refused, another used" said on stderr */
 } pb_plugin;
 
 /* Zero-initialise; kind NULL means backends. */
@@ -89,6 +99,11 @@ const pb_plugin *pb_registry_find(pb_registry *reg, const char *name,
 const pb_plugin *pb_registry_default(pb_registry *reg);
 
 const char *pb_plugin_state_name(pb_plugin_state s);
+
+/* Whether a plugin file may be loaded (see the top of this file): 0, or -1
+ * with the reason in why.  Honours PHASEBENCH_ALLOW_INSECURE_PLUGINS=1
+ * (returns 0 and sets *insecure). */
+int pb_plugin_path_safe(const char *path, int *insecure, char *why, size_t why_len);
 
 /* Fill the folders searched, in order, into dirs (each at most 1024 bytes).
  * Returns the count. */

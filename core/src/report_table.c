@@ -61,10 +61,11 @@ int pb_table_write(pb_table *t, const pb_row *row, char *err, size_t err_len)
             pb_cell_write(t->f, c);
     }
     fputc('\n', t->f);
-    fflush(t->f);
+    errno = 0;
+    int flushed = fflush(t->f) == 0;
     t->rows++;
-    if (ferror(t->f)) {
-        snprintf(err, err_len, "%s: write error", t->path);
+    if (!flushed || ferror(t->f)) {
+        snprintf(err, err_len, "%s: write error: %s", t->path, errno ? strerror(errno) : "I/O error");
         return -1;
     }
     return 0;
@@ -73,15 +74,22 @@ int pb_table_write(pb_table *t, const pb_row *row, char *err, size_t err_len)
 int pb_table_close(pb_table *t)
 {
     int rc = 0;
+    int e = 0;
     if (t->f) {
         rc = ferror(t->f) ? -1 : 0;
-        if (fclose(t->f) != 0)
+        if (rc)
+            e = EIO;
+        if (fclose(t->f) != 0) {
             rc = -1;
+            e = errno; /* the reason, for the caller's message */
+        }
     }
     for (size_t i = 0; i < t->ncols; i++)
         free(t->cols[i]);
     free(t->cols);
     free(t->path);
     memset(t, 0, sizeof *t);
+    if (rc)
+        errno = e;
     return rc;
 }

@@ -21,7 +21,7 @@ typedef struct pb_table {
 int pb_table_open(pb_table *t, const char *path);
 /* Returns 0, or -1 with a message (unknown column, write error). */
 int pb_table_write(pb_table *t, const pb_row *row, char *err, size_t err_len);
-/* Returns -1 if anything failed to reach the file. */
+/* Returns -1 (errno says why) if anything failed to reach the file. */
 int pb_table_close(pb_table *t);
 
 #endif

@@ -4,6 +4,7 @@
 #include "build_info.h"
 #include "strutil.h"
 #include "sysutil.h"
+#include "train_params.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -343,24 +344,7 @@ void pb_train_row(const pb_train_config *c, const pb_backend_info *info,
     pb_row_str(row, "backend", info->name);
     pb_row_str(row, "dtype", info->dtype);
     pb_row_int(row, "threads", info->threads);
-    pb_row_str(row, "dataset", c->dataset);
-    pb_row_int(row, "d", (int64_t)c->d);
-    pb_row_int(row, "ptr", (int64_t)c->ptr);
-    pb_row_int(row, "pte", (int64_t)c->pte);
-    pb_row_int(row, "ptk", (int64_t)c->ptk);
-    pb_row_int(row, "L", (int64_t)c->L);
-    pb_row_int(row, "h", (int64_t)c->h);
-    pb_row_str(row, "act", pb_act_name(c->act));
-    pb_row_dbl(row, "act_beta", c->act_beta);
-    pb_row_dbl(row, "alpha", c->alpha);
-    pb_row_str(row, "loss", pb_loss_name(c->loss));
-    pb_row_dbl(row, "loss_beta", c->loss_beta);
-    pb_row_dbl(row, "loss_margin", c->loss_margin);
-    pb_row_dbl(row, "tau", pb_train_tau(c));
-    pb_row_int(row, "seed_init", (int64_t)c->seed_init);
-    pb_row_int(row, "seed_data", (int64_t)c->seed_data);
-    pb_row_int(row, "max_steps", c->max_steps);
-    pb_row_dbl(row, "max_time", c->max_time);
+    pb_params_row(c, row); /* the parameter columns, from the one table */
     pb_row_int(row, "N", (int64_t)r->n_params);
     pb_row_str(row, "stop_reason", r->ok ? pb_stop_name(r->stop) : "error");
     pb_row_dbl(row, "wall_s", r->wall_s);
@@ -378,16 +362,23 @@ void pb_train_row(const pb_train_config *c, const pb_backend_info *info,
         pb_row_dbl(row, "train_min_margin", r->train.min_margin);
         pb_row_dbl(row, "train_median_margin", r->train_median_margin);
         pb_row_dbl(row, "train_max_margin", r->train.max_margin);
-        pb_row_dbl(row, "test_err", r->test_err);
-        pb_row_dbl(row, "test_loss", r->test.loss);
-        if (c->pte)
+        /* pte = 0: there is no test set, and its columns stay empty (never nan). */
+        if (c->pte) {
+            pb_row_dbl(row, "test_err", r->test_err);
+            pb_row_dbl(row, "test_loss", r->test.loss);
             pb_row_int(row, "test_nd", r->test.n_unsat);
-        else
+        } else {
+            pb_row_empty(row, "test_err");
+            pb_row_empty(row, "test_loss");
             pb_row_empty(row, "test_nd");
+        }
         pb_row_dbl(row, "w_norm", r->w_norm);
         pb_row_dbl(row, "dw_norm", r->dw_norm);
         pb_row_dbl(row, "dw_rel", r->dw_norm / r->w0_norm);
-        pb_row_dbl(row, "out_norm", r->test_out_rms);
+        if (c->pte)
+            pb_row_dbl(row, "out_norm", r->test_out_rms);
+        else
+            pb_row_empty(row, "out_norm");
         if (isnan(r->ntk_r)) {
             pb_row_empty(row, "ntk_r");
         } else {

@@ -1,0 +1,86 @@
+/* The one declaration of every training parameter: its name, its flag of
+ * `phasebench train`, its battery key, its type, its accepted range, its
+ * default (pb_train_config_default), its help text and its column in
+ * runs.csv.  The command line (cmd_train.c), the battery reader
+ * (exp_services.c), the plan-time check of `run` and `run --dry-run`
+ * (battery_run.c) and the report row (train.c) all go through this table,
+ * so they cannot disagree on what a value means or which values are valid.
+ *
+ * A value is used exactly as written or refused: an integer parameter takes
+ * digits or a number whose value is an exact integer (1e4), never a fraction
+ * and never a list; a real parameter takes one finite number in its range. */
+#ifndef PB_TRAIN_PARAMS_H
+#define PB_TRAIN_PARAMS_H
+
+#include "report.h"
+#include "train.h"
+
+#include <stddef.h>
+
+typedef enum pb_param_type {
+    PB_PARAM_STR,   /* char[] of the config (dataset) */
+    PB_PARAM_ENUM,  /* one of a list of names (act, loss) */
+    PB_PARAM_SIZE,  /* size_t */
+    PB_PARAM_I64,   /* int64_t */
+    PB_PARAM_U64,   /* uint64_t (seeds) */
+    PB_PARAM_DBL    /* double */
+} pb_param_type;
+
+/* How the parameter appears in runs.csv. */
+typedef enum pb_param_column {
+    PB_COLUMN_NONE,   /* not a column (a safety cap, or part of a derived one) */
+    PB_COLUMN_VALUE,  /* its value, under `column` */
+    PB_COLUMN_TAU     /* the derived momentum time tau = pb_train_tau(c) */
+} pb_param_column;
+
+typedef struct pb_param {
+    const char *name;    /* canonical name, as in messages */
+    const char *flag;    /* `phasebench train --FLAG`, without dashes; NULL: none */
+    const char *key;     /* battery key; NULL: not settable from a battery */
+    pb_param_type type;
+    double min, max;     /* numeric types: the accepted closed range */
+    size_t offset;       /* of the field in pb_train_config */
+    size_t size;         /* PB_PARAM_STR: the field's size */
+    const char *metavar;
+    const char *help;    /* without the default, which is printed from the config */
+    pb_param_column column_kind;
+    const char *column;  /* runs.csv column name */
+} pb_param;
+
+/* The table, in runs.csv column order. */
+extern const pb_param pb_params[];
+extern const size_t pb_n_params;
+
+/* By battery key / by flag; NULL when there is none. */
+const pb_param *pb_param_by_key(const char *key);
+const pb_param *pb_param_by_flag(const char *flag);
+
+/* Parse text as the value of p and store it in c.  Returns 0, or -1 with
+ * "expected an integer in [1, 16], found '0'" (no prefix: the caller says
+ * where the value came from, a flag or FILE:LINE). */
+int pb_param_set(const pb_param *p, pb_train_config *c, const char *text, char *err,
+                 size_t err_len);
+
+/* Whether the number v is a valid value of the numeric parameter p (an
+ * integer type needs an exact integer).  Returns 0, or -1 with the reason
+ * in the same words as pb_param_set. */
+int pb_param_check_number(const pb_param *p, double v, char *err, size_t err_len);
+
+/* The value of p in c as text (the default, when c is the default config). */
+void pb_param_format(const pb_param *p, const pb_train_config *c, char *buf, size_t len);
+
+/* Check every parameter of c against its range (a config assembled by an
+ * experiment plugin).  Returns 0, or -1 with "key 'L': ..." in err. */
+int pb_train_config_check(const pb_train_config *c, char *err, size_t err_len);
+
+/* The parameter columns of a runs.csv row, in table order. */
+void pb_params_row(const pb_train_config *c, pb_row *row);
+
+/* Levenshtein distance of a and b, capped at cap + 1 (for "did you mean"). */
+size_t pb_edit_distance(const char *a, const char *b, size_t cap);
+
+/* The word of the NULL-terminated list closest to word (at most 2 edits and
+ * less than half its length), or NULL. */
+const char *pb_closest_word(const char *word, const char *const *words);
+
+#endif
