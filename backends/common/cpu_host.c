@@ -79,6 +79,10 @@ pb_status pb_cpu_create(const char *name, const pb_backend_options *opts,
 
 void pb_cpu_destroy(pb_backend *be)
 {
+    if (!be)
+        return;
+    while (be->live)
+        pb_cpu_buf_free(be, be->live);
     free(be);
 }
 
@@ -280,6 +284,11 @@ pb_status pb_cpu_buf_alloc(pb_backend *be, size_t n, pb_buf **out)
     buf->owner = be;
     buf->n = n;
     buf->data = data;
+    buf->prev = NULL;
+    buf->next = be->live;
+    if (be->live)
+        be->live->prev = buf;
+    be->live = buf;
     *out = buf;
     return PB_OK;
 }
@@ -290,6 +299,12 @@ void pb_cpu_buf_free(pb_backend *be, pb_buf *buf)
      * owner. */
     if (!be || !buf || buf->owner != be)
         return;
+    if (buf->prev)
+        buf->prev->next = buf->next;
+    else
+        be->live = buf->next;
+    if (buf->next)
+        buf->next->prev = buf->prev;
     free(buf->data);
     free(buf);
 }

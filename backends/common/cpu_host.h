@@ -38,6 +38,7 @@ struct pb_buf {
     const pb_backend *owner; /* a buffer is only valid with its own instance */
     size_t n;
     void *data;
+    pb_buf *prev, *next;     /* the instance's live buffers, for destroy() */
 };
 
 /* One instance.  `plugin` is the plugin's own per-instance state (owned and
@@ -46,6 +47,7 @@ struct pb_backend {
     pb_dtype dtype;
     char error[PB_CPU_ERROR_LEN];
     void *plugin;
+    pb_buf *live; /* buffers not yet freed: destroy() frees them */
 };
 
 /* Checks the options (non-NULL, struct size, dtype, threads >= 0) and
@@ -53,7 +55,9 @@ struct pb_backend {
  * prefixed with `name` into err. */
 pb_status pb_cpu_create(const char *name, const pb_backend_options *opts,
                         pb_backend **out, char *err, size_t err_len);
-/* Frees the instance itself (not be->plugin).  NULL is ignored. */
+/* Frees the instance itself and every buffer of it still allocated (the
+ * destroy() contract of phasebench/backend.h), not be->plugin.  NULL is
+ * ignored. */
 void pb_cpu_destroy(pb_backend *be);
 
 /* Records a printf-style message as the instance's last error and returns

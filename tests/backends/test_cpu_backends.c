@@ -70,7 +70,15 @@ static void check_ref_caps(const pb_backend_vtable *vt)
     CHECK(caps.max_threads == 0);
     CHECK(feature(&caps, "impl") != NULL);
     CHECK(feature(&caps, "compiler") != NULL);
+    const char *deps = feature(&caps, "bits_depend_on");
+    CHECK_MSG(deps && strcmp(deps, "none") == 0, "ref bits_depend_on = %s", deps ? deps : "(none)");
     CHECK(vt->get_caps(be, NULL) == PB_ERR_INVALID);
+    /* destroy() frees the buffers still allocated (LeakSanitizer checks it
+     * in the sanitizer build), freed ones in between included. */
+    pb_buf *b1 = NULL, *b2 = NULL, *b3 = NULL;
+    CHECK(vt->buf_alloc(be, 10, &b1) == PB_OK && vt->buf_alloc(be, 20, &b2) == PB_OK &&
+          vt->buf_alloc(be, 30, &b3) == PB_OK);
+    vt->buf_free(be, b2);
     vt->destroy(be);
 }
 
@@ -93,6 +101,10 @@ static void check_blas_caps(const pb_backend_vtable *vt)
         CHECK(core && core[0]);
         const char *th = feature(&caps, "threads");
         CHECK(th && strcmp(th, "1") == 0);
+        /* Every fact the bits depend on is itself a feature. */
+        const char *deps = feature(&caps, "bits_depend_on");
+        CHECK(deps && strcmp(deps, "openblas_core,threads,simd") == 0);
+        CHECK(feature(&caps, "simd") != NULL);
         printf("blas features: config \"%s\", core \"%s\"\n", cfg ? cfg : "",
                core ? core : "");
         vt->destroy(be);

@@ -187,6 +187,10 @@ typedef struct pb_backend_vtable {
     /* Instance life cycle.  On failure create() writes a reason in err. */
     pb_status (*create)(const pb_backend_options *opts, pb_backend **out,
                         char *err, size_t err_len);
+    /* destroy() frees the instance and every buffer of it not yet freed
+     * (their handles become invalid: no buf_free after destroy); NULL is
+     * ignored.  Every backend keeps this contract, so a caller that fails
+     * half-way through a run can destroy the instance alone. */
     void (*destroy)(pb_backend *be);
     const char *(*last_error)(const pb_backend *be);
     pb_status (*get_caps)(pb_backend *be, pb_caps *caps);
