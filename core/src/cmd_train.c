@@ -24,8 +24,9 @@ static const pb_cmd_help train_help = {
             "Datasets: random | stripe | sphere (synthetic, no file) | fashion\n"
             "          (/usr/share/datasets/fashion-mnist) | fashion:DIR | mnist:DIR |\n"
             "          cifar10:DIR\n\n",
-    "\nStops when every margin alpha*y*(f-f0) > loss-margin, on NaN, on a zero\n"
-               "gradient, or at the budget (--max-steps accepted steps, --max-time flow time).\n"
+    "\nStops when every margin alpha*y*(f-f0) > loss-margin (or >= loss-margin - margin-tol),\n"
+               "on NaN/Inf, on a zero gradient, when 50 accepted steps in a row change no weight\n"
+               "(stalled), or at the budget (--max-steps accepted steps, --max-time flow time).\n"
                "--max-wall is a safety cap only: a run it stops says stop_reason=wall.\n"};
 
 int pb_cmd_train(int argc, char **argv)
@@ -54,6 +55,7 @@ int pb_cmd_train(int argc, char **argv)
         {"loss", PB_OPT_STR, loss_s, sizeof loss_s, 0, 0, "NAME", "softhinge|hinge|qhinge (softhinge)", 0},
         {"loss-beta", PB_OPT_DBL, &c.loss_beta, 0, 1e-6, 1e6, "B", "soft hinge sharpness (20)", 0},
         {"loss-margin", PB_OPT_DBL, &c.loss_margin, 0, 0, 1e6, "M", "margin, also the stop margin (1)", 0},
+        {"margin-tol", PB_OPT_DBL, &c.margin_tol, 0, 0, 1, "E", "also stop when every margin >= loss-margin - E (0: strict; use with qhinge)", 0},
         {"tau-over-h", PB_OPT_DBL, &c.tau_over_h, 0, 0, 1e12, "X", "momentum: tau = X h min(1, tau_alpha_crit/alpha) (0: plain flow)", 0},
         {"tau-alpha-crit", PB_OPT_DBL, &c.tau_alpha_crit, 0, 1e-300, 1e300, "A", "momentum alpha cut (1e3)", 0},
         {"seed-init", PB_OPT_U64, &c.seed_init, 0, 0, 0, "S", "initial weights seed (0)", 0},

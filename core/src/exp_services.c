@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,7 @@ static void svc_run_defaults(pb_exp_ctx *x, pb_run_spec *s)
     spec_number(x, "alpha", 1e-300, 1e300, &s->alpha);
     spec_number(x, "loss_beta", 1e-6, 1e6, &s->loss_beta);
     spec_number(x, "loss_margin", 0, 1e6, &s->loss_margin);
+    spec_number(x, "margin_tol", 0, 1, &s->margin_tol);
     spec_number(x, "tau_over_h", 0, 1e12, &s->tau_over_h);
     spec_number(x, "tau_alpha_crit", 1e-300, 1e300, &s->tau_alpha_crit);
     double seed_init = 0, seed_data = 0, steps = (double)c.max_steps, tmax = 0;
@@ -249,6 +251,8 @@ static int spec_to_config(const pb_run_spec *s, pb_train_config *c, char *err, s
     c->seed_data = s->seed_data;
     c->max_steps = s->max_steps;
     c->max_time = s->max_time;
+    if (s->struct_size >= offsetof(pb_run_spec, margin_tol) + sizeof s->margin_tol)
+        c->margin_tol = s->margin_tol;
     c->compute_ntk = s->want_ntk;
     c->keep_test_outputs = s->want_test_outputs;
     return 0;
@@ -377,7 +381,12 @@ static int svc_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_r
     res->t = tr.flow.t;
     res->train_loss = tr.train.loss;
     res->train_err = tr.train_err;
-    res->train_nd = tr.train.n_unsat;
+    res->train_nd = tr.stop == PB_STOP_NAN ? -1 : tr.train.n_unsat;
+    res->train_nd_tol = tr.stop == PB_STOP_NAN ? -1 : tr.train_nd_tol;
+    res->has_half = tr.flow.mark_reached;
+    res->half_steps = tr.flow.mark_reached ? c.max_steps / 2 : 0;
+    res->half_train_loss = tr.flow.mark_reached ? tr.flow.mark_stats.loss : NAN;
+    res->half_train_nd = tr.flow.mark_reached ? tr.flow.mark_stats.n_unsat : -1;
     res->train_min_margin = tr.train.min_margin;
     res->test_err = tr.test_err;
     res->test_loss = tr.test.loss;
