@@ -148,12 +148,16 @@ int pb_cmd_train(int argc, char **argv)
         pb_row_write_header(stdout, &row);
         pb_row_write(stdout, &row);
     }
+    /* A run that ended on NaN/Inf has no count of unsatisfied margins. */
+    char nd_text[32] = "none (nan)";
+    if (r.stop != PB_STOP_NAN)
+        snprintf(nd_text, sizeof nd_text, "%lld", (long long)r.train.n_unsat);
     if (r.ok)
         fprintf(stderr,
-                "phasebench train: %s/%s N=%zu %s after %lld steps (t=%.4g): train_nd=%lld "
+                "phasebench train: %s/%s N=%zu %s after %lld steps (t=%.4g): train_nd=%s "
                 "train_err=%.4f test_err=%.4f dw/w=%.3g (%.2f s)\n",
                 s.info.name, s.info.dtype, r.n_params, pb_stop_name(r.stop),
-                (long long)r.flow.step, r.flow.t, (long long)r.train.n_unsat, r.train_err,
+                (long long)r.flow.step, r.flow.t, nd_text, r.train_err,
                 r.test_err, r.dw_norm / r.w0_norm, r.wall_s);
     else
         fprintf(stderr, "phasebench train: run failed: %s\n", r.error);

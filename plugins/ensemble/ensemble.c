@@ -409,8 +409,12 @@ static int judge_flat(const pb_services *svc, pb_exp_ctx *ctx, const ens_config 
     snprintf(tolerance, sizeof tolerance,
              "max - min of the ensemble error over the widths above jamming <= %g binomial "
              "standard errors sqrt(e (1 - e) / n_test) of the mean error e", ENS_FLAT_SE);
-    snprintf(detail, sizeof detail, "%zu width(s) above jamming (every member finished and at "
-             "N_Delta = 0); allowed range %.3g; %s", m, tol, values);
+    if (st < 0)
+        snprintf(detail, sizeof detail, "%zu width(s) above jamming (every member finished and "
+                 "at N_Delta = 0): fewer than two; %s", m, values);
+    else
+        snprintf(detail, sizeof detail, "%zu width(s) above jamming (every member finished and "
+                 "at N_Delta = 0); allowed range %.3g; %s", m, tol, values);
     pb_verdict v = st < 0 ? PB_VERDICT_NOT_JUDGED : st ? PB_VERDICT_PASS : PB_VERDICT_FAIL;
     return svc->claim(ctx, name, range, "range within the tolerance", tolerance, v, detail);
 }

@@ -138,7 +138,10 @@ static int read_config(const pb_services *svc, pb_exp_ctx *ctx, jam_config *cfg)
     cfg->base.margin_tol = has_tol == 0 ? tol : cfg->soft ? 0.0 : JAM_DEFAULT_MARGIN_TOL;
     cfg->below_h1 = (size_t)below;
     double scale = PB_HAS(svc, pb_services, scale) ? svc->scale(ctx) : 1.0;
+    /* The soft hinge has no stationary jammed state to wait for: by default
+     * its runs are not extended (undecided stays undecided). */
     cfg->cap = has_cap == 0 ? (int64_t)ceil((double)cap * scale)
+               : cfg->soft  ? cfg->base.max_steps
                             : JAM_DEFAULT_CAP_FACTOR * cfg->base.max_steps;
     if (cfg->base.max_steps <= 0) {
         pbx_errorf(svc, ctx, "jamming needs a step budget (max_steps > 0): the stationarity test "

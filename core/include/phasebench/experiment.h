@@ -76,8 +76,8 @@ typedef struct pb_exp_ctx pb_exp_ctx;
 /* One training run.  Start from svc->run_defaults(), which fills the
  * battery's [defaults] and the experiment section's training keys (dataset,
  * d, ptr, pte, ptk, L, h, act, act_beta, alpha, loss, loss_beta,
- * loss_margin, tau_over_h, tau_alpha_crit, seed_init, seed_data, max_steps,
- * max_time), then change what the experiment varies. */
+ * loss_margin, margin_tol, tau_over_h, tau_alpha_crit, seed_init, seed_data,
+ * max_steps, max_time), then change what the experiment varies. */
 typedef struct pb_run_spec {
     uint32_t struct_size;     /* sizeof(pb_run_spec) */
     char dataset[256];
