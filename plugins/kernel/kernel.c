@@ -420,8 +420,11 @@ static int judge_lazy(const pb_services *svc, pb_exp_ctx *ctx, const ker_config 
     char tol[200];
     snprintf(tol, sizeof tol, "+-%g on the least-squares slope of log r against log alpha over "
              "the alphas with r < %g (the lazy decades)", KER_LAZY_SLOPE_TOL, KER_LAZY_R);
-    snprintf(detail, sizeof detail, "%zu lazy alpha(s), slope se %.2g; r_geomean over alpha "
-             "%g..%g: %s", m, fit.slope_se, cfg->alpha[0], cfg->alpha[cfg->n_alpha - 1], values);
+    char se[32] = "- (fewer than 3 points)";
+    if (isfinite(fit.slope_se))
+        snprintf(se, sizeof se, "%.2g", fit.slope_se);
+    snprintf(detail, sizeof detail, "%zu lazy alpha(s), slope se %s; r_geomean over alpha "
+             "%g..%g: %s", m, se, cfg->alpha[0], cfg->alpha[cfg->n_alpha - 1], values);
     v = m < 2 ? PB_VERDICT_NOT_JUDGED
               : fabs(fit.slope + 1.0) <= KER_LAZY_SLOPE_TOL ? PB_VERDICT_PASS : PB_VERDICT_FAIL;
     return svc->claim(ctx, name, fit.slope, "-1", tol, v, detail);
@@ -537,8 +540,11 @@ static int judge_crossover_slope(const pb_services *svc, pb_exp_ctx *ctx, const 
         snprintf(tol, sizeof tol, "+-%g on d log alpha*/d log h: half the distance to -1/2, the "
                  "slope of the article's convention alpha* ~ 1/sqrt(h)", KER_CROSS_SLOPE_TOL);
         int judged = ker_thresholds[i] == 1.0;
+        char se[32] = "- (fewer than 3 widths)";
+        if (isfinite(fit.slope_se))
+            snprintf(se, sizeof se, "%.2g", fit.slope_se);
         snprintf(detail, sizeof detail, "alpha* interpolated in log r between grid points: %s; "
-                 "slope se %.2g%s", values, fit.slope_se,
+                 "slope se %s%s", values, se,
                  judged ? "" : "; reported only: the paper draws the crossover at c = 1");
         pb_verdict v = !judged || m < 2 ? PB_VERDICT_NOT_JUDGED
                        : fabs(fit.slope) <= KER_CROSS_SLOPE_TOL ? PB_VERDICT_PASS
