@@ -327,6 +327,9 @@ static const summary_rows summary_spec[] = {
     {"kernel", "crossover", {"h", "c", "alpha_star", "note", NULL, NULL, NULL}},
     {"ensemble", "summary", {"h", "alpha", "single_err_mean", "ens_err", "gain", "deltaF", NULL}},
     {"ensemble", "fit", {"alpha", "slope", "slope_se", "n_points", NULL, NULL, NULL}},
+    {"jamming", "point", {"alpha", "budget_steps", "n_undecided_widths", "out_norm_exponent", NULL, NULL, NULL}},
+    {"kernel", "crossover_fit", {"c", "slope", "slope_se", "n_points", NULL, NULL, NULL}},
+    {"ensemble", "flat", {"alpha", "range", "range_tol", "n_points", NULL, NULL, NULL}},
 };
 
 static void print_cell(const char *name, const char *v)

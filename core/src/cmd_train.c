@@ -26,8 +26,9 @@ static const pb_cmd_help train_help = {
             "Datasets: random | stripe | sphere (synthetic, no file) | fashion\n"
             "          (/usr/share/datasets/fashion-mnist) | fashion:DIR | mnist:DIR |\n"
             "          cifar10:DIR\n\n",
-    "\nStops when every margin alpha*y*(f-f0) > loss-margin, on NaN, on a zero\n"
-               "gradient, or at the budget (--max-steps accepted steps, --max-time flow time).\n"
+    "\nStops when every margin alpha*y*(f-f0) > loss-margin (or >= loss-margin - margin-tol),\n"
+               "on NaN/Inf, on a zero gradient, when 50 accepted steps in a row change no weight\n"
+               "(stalled), or at the budget (--max-steps accepted steps, --max-time flow time).\n"
                "--max-wall is a safety cap only: a run it stops says stop_reason=wall.\n"};
 
 /* The training-parameter flags come from the one table (train_params.c):
@@ -168,15 +169,19 @@ int pb_cmd_train(int argc, char **argv)
             rc = 2;
         }
     }
+    /* A run that ended on NaN/Inf has no count of unsatisfied margins. */
+    char nd_text[32] = "none (nan)";
+    if (r.stop != PB_STOP_NAN)
+        snprintf(nd_text, sizeof nd_text, "%lld", (long long)r.train.n_unsat);
     if (r.ok) {
         char test_err[32] = "none (pte = 0)";
         if (c.pte)
             snprintf(test_err, sizeof test_err, "%.4f", r.test_err);
         fprintf(stderr,
-                "phasebench train: %s/%s N=%zu %s after %lld steps (t=%.4g): train_nd=%lld "
+                "phasebench train: %s/%s N=%zu %s after %lld steps (t=%.4g): train_nd=%s "
                 "train_err=%.4f test_err=%s dw/w=%.3g (%.2f s)\n",
                 s.info.name, s.info.dtype, r.n_params, pb_stop_name(r.stop),
-                (long long)r.flow.step, r.flow.t, (long long)r.train.n_unsat, r.train_err,
+                (long long)r.flow.step, r.flow.t, nd_text, r.train_err,
                 test_err, r.dw_norm / r.w0_norm, r.wall_s);
     } else {
         fprintf(stderr, "phasebench train: run failed: %s\n", r.error);

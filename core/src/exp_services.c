@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,7 @@ static void svc_run_defaults(pb_exp_ctx *x, pb_run_spec *s)
     s->alpha = c.alpha;
     s->loss_beta = c.loss_beta;
     s->loss_margin = c.loss_margin;
+    s->margin_tol = c.margin_tol;
     s->tau_over_h = c.tau_over_h;
     s->tau_alpha_crit = c.tau_alpha_crit;
     s->seed_init = c.seed_init;
@@ -315,6 +317,8 @@ static int spec_to_config(const pb_run_spec *s, pb_train_config *c, char *err, s
     c->seed_data = s->seed_data;
     c->max_steps = s->max_steps;
     c->max_time = s->max_time;
+    if (s->struct_size >= offsetof(pb_run_spec, margin_tol) + sizeof s->margin_tol)
+        c->margin_tol = s->margin_tol;
     c->compute_ntk = s->want_ntk;
     c->keep_test_outputs = s->want_test_outputs;
     return 0;
@@ -450,7 +454,12 @@ static int svc_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_r
     res->t = tr.flow.t;
     res->train_loss = tr.train.loss;
     res->train_err = tr.train_err;
-    res->train_nd = tr.train.n_unsat;
+    res->train_nd = tr.stop == PB_STOP_NAN ? -1 : tr.train.n_unsat;
+    res->train_nd_tol = tr.stop == PB_STOP_NAN ? -1 : tr.train_nd_tol;
+    res->has_half = tr.flow.mark_reached;
+    res->half_steps = tr.flow.mark_reached ? c.max_steps / 2 : 0;
+    res->half_train_loss = tr.flow.mark_reached ? tr.flow.mark_stats.loss : NAN;
+    res->half_train_nd = tr.flow.mark_reached ? tr.flow.mark_stats.n_unsat : -1;
     res->train_min_margin = tr.train.min_margin;
     res->test_err = tr.test_err;
     res->test_loss = tr.test.loss;

@@ -18,6 +18,7 @@ void pb_flow_params_default(pb_flow_params *p)
     p->grow = 1.1;
     p->shrink = 10.0;
     p->stop_margin = 1.0;
+    p->frozen_steps = 50;
     p->ckpt_step = 500;
     p->ckpt_tau = 1e4;
 }
@@ -37,12 +38,18 @@ int64_t pb_ckpt_next(int64_t t, int64_t step, double tau)
 /* The stop rules of docs/physics.md section 5.4, checked before every step. */
 static int should_stop(const pb_flow_state *s, const pb_flow_params *p, double gg, pb_stop *why)
 {
-    if (s->stats.n_nan > 0 || isnan(s->stats.loss) || isnan(gg))
+    /* An infinite output makes the margins and the next steps meaningless
+     * as surely as a NaN does: both end the run as `nan`. */
+    if (s->stats.n_nan > 0 || !isfinite(s->stats.loss) || !isfinite(gg) ||
+        !isfinite(s->stats.min_margin) || !isfinite(s->stats.max_margin))
         *why = PB_STOP_NAN;
-    else if (s->stats.min_margin > p->stop_margin)
+    else if (s->stats.min_margin > p->stop_margin ||
+             (p->margin_tol > 0 && s->stats.min_margin >= p->stop_margin - p->margin_tol))
         *why = PB_STOP_CONVERGED;
     else if (gg == 0.0)
         *why = PB_STOP_ZERO_GRAD;
+    else if (p->frozen_steps > 0 && s->frozen >= p->frozen_steps)
+        *why = PB_STOP_STALLED;
     else if (p->max_steps > 0 && s->step >= p->max_steps)
         *why = PB_STOP_MAX_STEPS;
     else if (p->max_time > 0 && s->t >= p->max_time)
@@ -212,6 +219,15 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
             double dout = dmax / max_dout;
             double dgrad = (gg > 0 && gg1 > 0) ? dist / sqrt(gg * gg1) / p->max_dgrad : 0.0;
             if (dout < 1.0 && dgrad < 1.0) {
+                /* Unchanged outputs are necessary for unchanged weights: only
+                 * then is the (rare) comparison of the weights paid for. */
+                double dw_max = 1.0;
+                if (dmax == 0.0 &&
+                    vt->max_abs_diff(pr->be, n, b.w, 0, b.w1, 0, &dw_max) != PB_OK) {
+                    stop = fail(pr, err, err_len, "comparing the weights of a step");
+                    goto done;
+                }
+                s->frozen = dw_max == 0.0 ? s->frozen + 1 : 0;
                 SWAP(b.w, b.w1);
                 SWAP(b.g, b.g1);
                 SWAP(b.o, b.o1);
@@ -226,6 +242,11 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
                 s->dgrad = dgrad;
                 if (dout < 0.5 && dgrad < 0.5)
                     s->dt_next *= p->grow;
+                if (p->mark_step > 0 && s->step == p->mark_step) {
+                    s->mark_reached = 1;
+                    s->mark_stats = s->stats;
+                    s->mark_t = s->t;
+                }
                 break;
             }
             s->rejected++;

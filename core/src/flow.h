@@ -28,6 +28,12 @@ typedef struct pb_flow_params {
     double grow;        /* 1.1 */
     double shrink;      /* 10 */
     double stop_margin; /* stop when every alpha y o > stop_margin (1) */
+    double margin_tol;  /* also stop (converged) when every alpha y o >= stop_margin - margin_tol;
+                         * 0: the strict rule.  The quadratic hinge needs it: its gradient vanishes
+                         * at the margin, so satisfied margins approach it from below */
+    int64_t frozen_steps; /* stop `stalled` after this many consecutive accepted steps that left
+                           * every parameter bit-identical (50); <= 0: never */
+    int64_t mark_step;  /* record the state at this accepted step (pb_flow_state.mark_*); <= 0: none */
     int64_t max_steps;  /* accepted steps; <= 0: no limit */
     double max_time;    /* flow time; <= 0: no limit */
     double max_wall;    /* seconds, safety cap only; <= 0: no limit */
@@ -49,6 +55,10 @@ typedef struct pb_flow_state {
     double grad_norm;
     double wall;         /* seconds since the start */
     pb_loss_stats stats; /* of the current weights on the training set */
+    int64_t frozen;      /* consecutive accepted steps that changed no parameter */
+    int mark_reached;    /* the flow passed mark_step; mark_stats, mark_t hold that state */
+    pb_loss_stats mark_stats;
+    double mark_t;
     const pb_buf *w;     /* current parameters (valid during the hook) */
     const pb_buf *o;     /* current outputs o on the training set */
     int final;           /* 1 for the last call */
@@ -79,7 +89,19 @@ typedef struct pb_flow_problem {
 
 /* Run the flow from w (updated in place to the final parameters).  Returns
  * the stop reason; *final holds the last state.  A backend failure gives
- * PB_STOP_ERROR with the message in err. */
+ * PB_STOP_ERROR with the message in err.
+ *
+ * Stop rules, checked before every step in this order (docs/physics.md section 5.4
+ * plus the guards of a run that cannot finish):
+ *   nan        the loss, the gradient norm or a margin is NaN or infinite;
+ *   converged  every margin alpha y o > stop_margin, or >= stop_margin - margin_tol;
+ *   zero_grad  the gradient is exactly 0;
+ *   stalled    frozen_steps accepted steps in a row left the parameters
+ *              bit-identical (the step is below the dtype's resolution: at
+ *              very large alpha, max_dout / alpha is below one ulp of the
+ *              outputs, so only steps too small to move anything are accepted);
+ *   max_steps, max_time, wall: the budgets;
+ *   stalled    dt underflowed (every tentative step was rejected). */
 pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *w,
                     pb_flow_state *final, char *err, size_t err_len);
 

@@ -78,6 +78,7 @@ int pb_kernel_machine_run(const pb_train_config *c, const pb_split *split,
     pb_flow_params_default(&fp);
     fp.alpha = c->alpha;
     fp.stop_margin = c->loss_margin;
+    fp.margin_tol = c->margin_tol;
     fp.max_steps = c->max_steps;
     fp.max_time = c->max_time;
     fp.max_wall = c->max_wall;

@@ -1,5 +1,5 @@
 /* The phase diagram in the (h, alpha~) plane, drawn as the authors draw
- * theirs (PAPER section 7, `phasespace`): h on the x axis and alpha~ on the
+ * theirs (docs/physics.md section 12.2, the authors' `phasespace` figure): h on the x axis and alpha~ on the
  * y axis, both logarithmic; the test error as colour cells centred on the
  * measured grid points (each cell reaches halfway, in log scale, to its
  * neighbours); the jamming line h*(alpha~) with the jammed region left of it
@@ -293,7 +293,7 @@ int pl_fig_phase(pl_ctx *c, pb_figure *f)
             !pl_num(t, i, "ptr", &p) || h <= 0 || a <= 0)
             continue;
         /* The authors' filter: a run enters the colour map only when at most
-         * 5 % of the training points are unfitted (PAPER section 7). */
+         * 5 % of the training points are unfitted (docs/physics.md section 12.2). */
         if (nd > 0.05 * p) {
             jammed++;
             continue;

@@ -6,6 +6,7 @@
 #include "sysutil.h"
 #include "train_params.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,31 @@ double pb_train_tau(const pb_train_config *c)
 {
     double r = c->tau_alpha_crit / c->alpha;
     return c->tau_over_h * (double)c->h * (r < 1.0 ? r : 1.0);
+}
+
+int pb_train_check_alpha(double alpha, const char *dtype, double f0_max, char *err,
+                         size_t err_len)
+{
+    int f32 = dtype && strcmp(dtype, "f32") == 0;
+    double big = f32 ? (double)FLT_MAX : DBL_MAX, tiny = f32 ? (double)FLT_MIN : DBL_MIN;
+    const char *name = f32 ? "f32" : "f64";
+    if (!(alpha > 0) || !isfinite(alpha)) {
+        snprintf(err, err_len, "alpha = %g: must be a positive finite number", alpha);
+        return -1;
+    }
+    if (alpha > big || alpha < tiny || 1.0 / alpha > big || 1.0 / alpha < tiny) {
+        snprintf(err, err_len,
+                 "refused: alpha = %g (or 1/alpha, by which the loss is divided) is not a finite "
+                 "normal %s number (range %g..%g)", alpha, name, tiny, big);
+        return -1;
+    }
+    if (f0_max > 0 && !(alpha * f0_max <= big)) {
+        snprintf(err, err_len,
+                 "refused: alpha * max|f(w0)| = %g * %g overflows %s (largest finite %g)", alpha,
+                 f0_max, name, big);
+        return -1;
+    }
+    return 0;
 }
 
 /* Everything one run holds on the device. */
@@ -189,7 +215,6 @@ static int cmp_double(const void *a, const void *b)
 int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backend_vtable *vt,
                  pb_backend *be, const pb_backend_info *info, FILE *dyn, pb_train_result *r)
 {
-    (void)info;
     double t0 = pb_now_s();
     run_ctx x;
     double *host = NULL, *obuf = NULL;
@@ -208,9 +233,9 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
              split->test.n, split->kernel.n, c->ptr, c->pte, c->ptk);
     if (c->ptr == 0)
         FAIL("ptr = 0: the training set is empty");
-    if (!(c->alpha > 0) || !isfinite(c->alpha))
-        FAIL("alpha = %g: must be a positive finite number", c->alpha);
     char err[256];
+    if (pb_train_check_alpha(c->alpha, info ? info->dtype : NULL, 0.0, err, sizeof err) != 0)
+        FAIL("%s", err);
     if (pb_model_init(&x.m, vt, be, split->train.d, c->h, c->L, pb_act_make(c->act, c->act_beta),
                       err, sizeof err) != 0)
         FAIL("%s", err);
@@ -233,6 +258,20 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
         "allocating the training set");
     DEV(pb_model_forward(&x.m, x.w, &x.train), "forward pass at w0 (train)");
     DEV(vt->copy(be, x.train.f0, 0, x.train.out, 0, c->ptr), "storing f(w0) (train)");
+    {
+        /* The margins alpha y f are formed in the dtype: refuse before the
+         * flow when their scale overflows it. */
+        double f0_max = 0.0;
+        pb_buf *zero = NULL;
+        DEV(vt->buf_alloc(be, c->ptr, &zero), "allocating a scratch buffer");
+        pb_status st0 = vt->fill(be, zero, 0, c->ptr, 0.0);
+        if (st0 == PB_OK)
+            st0 = vt->max_abs_diff(be, c->ptr, x.train.f0, 0, zero, 0, &f0_max);
+        vt->buf_free(be, zero);
+        DEV(st0, "max |f(w0)|");
+        if (pb_train_check_alpha(c->alpha, info ? info->dtype : NULL, f0_max, err, sizeof err))
+            FAIL("%s", err);
+    }
     if (c->pte) {
         DEV(pb_batch_create(&x.m, c->pte, split->test.x, split->test.y, &x.test),
             "allocating the test set");
@@ -255,6 +294,8 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
     fp.alpha = c->alpha;
     fp.tau = pb_train_tau(c);
     fp.stop_margin = c->loss_margin;
+    fp.margin_tol = c->margin_tol;
+    fp.mark_step = c->max_steps > 1 ? c->max_steps / 2 : 0;
     fp.max_steps = c->max_steps;
     fp.max_time = c->max_time;
     fp.max_wall = c->max_wall;
@@ -276,6 +317,13 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
     for (size_t i = 0; i < c->ptr; i++)
         obuf[i] *= c->alpha * split->train.y[i];
     qsort(obuf, c->ptr, sizeof *obuf, cmp_double);
+    {
+        double thr = c->loss_margin - c->margin_tol;
+        size_t k = 0;
+        while (k < c->ptr && obuf[k] < thr)
+            k++;
+        r->train_nd_tol = (int64_t)k;
+    }
     r->train_median_margin = c->ptr % 2 ? obuf[c->ptr / 2]
                                         : 0.5 * (obuf[c->ptr / 2 - 1] + obuf[c->ptr / 2]);
 
@@ -357,8 +405,17 @@ void pb_train_row(const pb_train_config *c, const pb_backend_info *info,
         pb_row_dbl(row, "train_loss", r->train.loss);
         pb_row_dbl(row, "train_aloss", r->train.loss * c->alpha);
         pb_row_dbl(row, "train_err", r->train_err);
-        pb_row_int(row, "train_nd", r->train.n_unsat);
-        pb_row_dbl(row, "train_nd_frac_N", (double)r->train.n_unsat / (double)r->n_params);
+        /* A run that ended on NaN/Inf has no count of unsatisfied margins
+         * (NaN margins compare false): never write it as N_Delta = 0. */
+        if (r->stop == PB_STOP_NAN) {
+            pb_row_empty(row, "train_nd");
+            pb_row_empty(row, "train_nd_frac_N");
+            pb_row_empty(row, "train_nd_tol");
+        } else {
+            pb_row_int(row, "train_nd", r->train.n_unsat);
+            pb_row_dbl(row, "train_nd_frac_N", (double)r->train.n_unsat / (double)r->n_params);
+            pb_row_int(row, "train_nd_tol", r->train_nd_tol);
+        }
         pb_row_dbl(row, "train_min_margin", r->train.min_margin);
         pb_row_dbl(row, "train_median_margin", r->train_median_margin);
         pb_row_dbl(row, "train_max_margin", r->train.max_margin);
@@ -384,12 +441,22 @@ void pb_train_row(const pb_train_config *c, const pb_backend_info *info,
         } else {
             pb_row_dbl(row, "ntk_r", r->ntk_r);
         }
+        if (r->flow.mark_reached) {
+            pb_row_int(row, "half_step", c->max_steps / 2);
+            pb_row_dbl(row, "half_train_loss", r->flow.mark_stats.loss);
+            pb_row_int(row, "half_train_nd", r->flow.mark_stats.n_unsat);
+        } else {
+            pb_row_empty(row, "half_step");
+            pb_row_empty(row, "half_train_loss");
+            pb_row_empty(row, "half_train_nd");
+        }
     } else {
         static const char *const empty[] = {
             "steps", "grad_evals", "rejected", "t", "dt", "train_loss", "train_aloss",
             "train_err", "train_nd", "train_nd_frac_N", "train_min_margin",
             "train_median_margin", "train_max_margin", "test_err", "test_loss", "test_nd",
-            "w_norm", "dw_norm", "dw_rel", "out_norm", "ntk_r"};
+            "w_norm", "dw_norm", "dw_rel", "out_norm", "ntk_r", "train_nd_tol",
+            "half_step", "half_train_loss", "half_train_nd"};
         for (size_t i = 0; i < sizeof empty / sizeof *empty; i++)
             pb_row_empty(row, empty[i]);
     }

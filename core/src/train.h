@@ -22,6 +22,7 @@ typedef struct pb_train_config {
     double alpha;
     pb_loss_kind loss;
     double loss_beta, loss_margin;
+    double margin_tol;    /* converged also when every margin >= loss_margin - margin_tol (0) */
     double tau_over_h, tau_alpha_crit;
     uint64_t seed_init, seed_data;
     int64_t max_steps;
@@ -46,6 +47,7 @@ typedef struct pb_train_result {
     /* training set, final */
     pb_loss_stats train;
     double train_err, train_median_margin;
+    int64_t train_nd_tol;  /* #{y F < loss_margin - margin_tol}: N_Delta within the tolerance */
     /* test set, final */
     pb_loss_stats test;
     double test_err, test_out_rms;
@@ -66,7 +68,17 @@ typedef struct pb_backend_info {
     int threads;
 } pb_backend_info;
 
-/* Checkpoint rows go to dyn (may be NULL). */
+/* Refuses, before any work, an alpha the run's dtype cannot carry: alpha
+ * or 1/alpha (the loss is divided by alpha) not a finite normal number of
+ * the dtype, or alpha * max|f(w0)| (the scale of the margins alpha y f the
+ * loss op forms) beyond its largest finite value.  f0_max may be 0 (not yet
+ * known).  Returns 0, or -1 with the reason in err. */
+int pb_train_check_alpha(double alpha, const char *dtype, double f0_max, char *err,
+                         size_t err_len);
+
+/* Checkpoint rows go to dyn (may be NULL).  The flow's state at half the
+ * step budget (max_steps / 2) is kept in r->flow.mark_* for the
+ * stationarity test of the jamming protocol. */
 int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backend_vtable *vt,
                  pb_backend *be, const pb_backend_info *info, FILE *dyn, pb_train_result *r);
 void pb_train_result_free(pb_train_result *r);

@@ -49,3 +49,25 @@ double pbx_delta_f(const double *F, size_t K, size_t n_test, double *work)
     }
     return sum_rms / (double)K;
 }
+
+int pbx_ens_flat(const double *err, size_t n, size_t n_test, double k, double *range,
+                 double *tol)
+{
+    double lo = INFINITY, hi = -INFINITY, sum = 0.0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(err[i]))
+            continue;
+        lo = err[i] < lo ? err[i] : lo;
+        hi = err[i] > hi ? err[i] : hi;
+        sum += err[i];
+        m++;
+    }
+    *range = *tol = NAN;
+    if (m < 2 || n_test == 0)
+        return -1;
+    double e = sum / (double)m;
+    *range = hi - lo;
+    *tol = k * sqrt(e * (1.0 - e) / (double)n_test);
+    return *range <= *tol ? 1 : 0;
+}

@@ -20,4 +20,13 @@ void pbx_ens_curve(const double *F, size_t K, const double *y, size_t n_test, do
  * averaged over the K members.  NaN when K < 2.  work: n_test doubles. */
 double pbx_delta_f(const double *F, size_t K, size_t n_test, double *work);
 
+/* Whether the ensemble error is flat in h (docs/physics.md section 10: averaging
+ * members of any width above jamming reaches the same error).  err[0..n):
+ * ensemble errors on the same n_test points (NaN skipped).  *range = max -
+ * min; *tol = k sqrt(e (1 - e) / n_test) with e their mean: k binomial
+ * standard errors of a test error measured on n_test points.  Returns 1
+ * (range <= tol), 0 (not flat), -1 (fewer than 2 errors or n_test = 0). */
+int pbx_ens_flat(const double *err, size_t n, size_t n_test, double k, double *range,
+                 double *tol);
+
 #endif

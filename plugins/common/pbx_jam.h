@@ -12,39 +12,59 @@
  * (docs/physics.md section 1.3), for a real-valued h (used for N(h*)). */
 double pbx_fc_params(double d, double L, double h);
 
-/* One finished run. */
+/* One finished run, as the jamming protocol reads it. */
 typedef enum pbx_run_class {
-    PBX_RUN_UNJAMMED = 0, /* reached N_Delta = 0 */
-    PBX_RUN_JAMMED = 1,   /* ended within the budget with N_Delta > 0 */
-    PBX_RUN_INVALID = 2   /* failed, diverged (nan) or errored: no evidence either way */
+    PBX_RUN_UNJAMMED = 0,  /* every margin met within the tolerance: N_Delta(T) = 0 */
+    PBX_RUN_JAMMED = 1,    /* N_Delta(T) > 0 and stationary: the loss stopped falling */
+    PBX_RUN_INVALID = 2,   /* did not finish (failed, refused, nan, stalled): excluded */
+    PBX_RUN_UNDECIDED = 3  /* N_Delta(T) > 0 but the loss still falls: the budget decides */
 } pbx_run_class;
 
-/* The end state of a run, as the jamming search reads it. */
+/* The end state of a run.  nd is N_Delta counted at loss_margin - margin_tol
+ * (the run's train_nd_tol; -1 when not counted).  loss_half is the training
+ * loss at T/2 = max_steps / 2 (has_half = 0 when the run stopped before). */
 typedef struct pbx_run_end {
     int ok;
     const char *stop_reason;
-    int64_t train_nd;        /* #{y F < margin} */
-    double min_margin;       /* min y F over the training set */
-    double margin;           /* the loss margin (1) */
+    int64_t nd;
+    int has_half;
+    double loss_half, loss_end;
 } pbx_run_end;
 
-/* Unjammed when N_Delta = 0; with nd_tol > 0 also when every y F is within
- * nd_tol of the margin (min_margin >= margin - nd_tol), i.e. when N_Delta
- * counted at the margin minus nd_tol is 0.  The quadratic hinge needs this:
- * its gradient vanishes at the margin, so gradient flow brings satisfied
- * constraints to y F = 1 from below and the strict count never reaches 0. */
-pbx_run_class pbx_jam_classify_run(const pbx_run_end *e, double nd_tol);
+/* Whether a stop reason means the run did not finish (nan, stalled, error,
+ * wall, empty): such a run is no evidence of anything. */
+int pbx_stop_is_invalid(const char *stop_reason);
 
-/* One width, from its runs: unjammed when any run is unjammed (the authors'
- * rule), jammed when every run is jammed, undecided when no run is
- * unjammed but some are invalid (or there are none). */
+/* The stationarity test: the loss fell by at most loss_rtol of its value at
+ * T/2 between T/2 and T, i.e. (loss_half - loss_end) <= loss_rtol * loss_half.
+ * A loss that rose also counts as stationary. */
+int pbx_jam_stationary(double loss_half, double loss_end, double loss_rtol);
+
+/* unjammed when nd = 0; jammed when nd > 0 and the run is stationary
+ * (pbx_jam_stationary), or stopped on an exactly zero gradient; undecided
+ * when nd > 0 and the loss still falls (or no T/2 state); invalid when it
+ * did not finish. */
+pbx_run_class pbx_jam_classify_run(const pbx_run_end *e, double loss_rtol);
+
+/* One width, from its runs: unjammed when any valid run is unjammed (the
+ * authors' rule, docs/physics.md section 8); jammed when no valid run is
+ * unjammed or undecided and at least min_jammed runs are jammed (the
+ * authors' njam = 3); undecided otherwise. */
 typedef enum pbx_width_verdict {
     PBX_WIDTH_UNJAMMED = 0,
     PBX_WIDTH_JAMMED = 1,
     PBX_WIDTH_UNDECIDED = 2
 } pbx_width_verdict;
 
-pbx_width_verdict pbx_jam_width_verdict(size_t n_unjammed, size_t n_jammed, size_t n_invalid);
+pbx_width_verdict pbx_jam_width_verdict(size_t n_unjammed, size_t n_jammed, size_t n_undecided,
+                                        size_t min_jammed);
+
+/* The next budget of an undecided run: twice the budget, clipped to cap;
+ * 0 when the budget already is the cap (the run stays undecided). */
+int64_t pbx_jam_next_budget(int64_t budget, int64_t cap);
+
+/* The name of a run class or width verdict ("unjammed", "jammed", ...). */
+const char *pbx_jam_state_name(int width_verdict);
 
 /* An integer strictly between h1 and h2 (needs h2 - h1 >= 2): the geometric
  * midpoint rounded to the nearest integer, because widths (and the jamming
@@ -62,12 +82,19 @@ typedef struct pbx_jam_search {
     size_t n_h, next_idx;
     int refine;
     pbx_jam_phase phase;
-    int has_h1, has_h2;     /* h1: largest jammed width; h2: smallest unjammed one */
+    int has_h1, has_h2;     /* h1: largest jammed width; h2: smallest unjammed one above it */
     size_t h1, h2;
+    size_t n_below;         /* widths of the list still scanned below the first jammed one */
+    size_t below_left;
+    size_t n_undecided;     /* undecided widths met (skipped: h* comes from decided widths) */
     const char *note;       /* why the search ended without a bracket, or "" */
 } pbx_jam_search;
 
-void pbx_jam_search_init(pbx_jam_search *s, const size_t *h_desc, size_t n_h, int refine);
+/* n_below: after the first jammed width the scan goes on for this many
+ * widths of the list (the test-error cusp needs widths on both sides of h*);
+ * they never move h1 up nor h2 below h1. */
+void pbx_jam_search_init(pbx_jam_search *s, const size_t *h_desc, size_t n_h, int refine,
+                         size_t n_below);
 
 /* The next width to train, or 0 when the search is over.  tried[0..n_tried)
  * are the widths already trained: a bisection that meets one of them stops.
@@ -75,14 +102,28 @@ void pbx_jam_search_init(pbx_jam_search *s, const size_t *h_desc, size_t n_h, in
 int pbx_jam_search_next(pbx_jam_search *s, const size_t *tried, size_t n_tried, size_t *h,
                         int *is_refine);
 
-/* Feed the verdict of the width returned by the last call of _next. */
+/* Feed the verdict of the width returned by the last call of _next.  An
+ * undecided width is skipped by the scan (h* comes from decided widths
+ * only) and ends a bisection (the bracket stands, less narrow). */
 void pbx_jam_search_report(pbx_jam_search *s, size_t h, pbx_width_verdict v);
 
 /* Whether the search found a bracket h1 (jammed) < h2 (unjammed). */
 int pbx_jam_search_has_bracket(const pbx_jam_search *s);
 
-/* Claim (a): the jump of N_Delta is sharp when the least jammed seed at h1
- * still has N_Delta / N >= threshold while some seed at h2 reaches 0. */
-int pbx_jam_is_sharp(double nd_over_N_min_h1, int64_t nd_min_h2, double threshold);
+/* Claim (a), judged on decided widths only: the jump of N_Delta is sharp
+ * when the mean over the jammed runs at h1 of N_Delta / N (within the margin
+ * tolerance) is >= threshold. */
+int pbx_jam_is_sharp(double nd_over_N_mean_h1, double threshold);
+
+/* The test-error cusp at N* (docs/physics.md section 11).  For the widths tried,
+ * ascending, the mean test error and its standard error over seeds (NaN: no valid
+ * run, skipped); i1, i2: the indices of h1 and h2.  k = argmax of the mean;
+ * its distance in widths from h* is i1 - k + 1 below h*, k - i2 + 1 above.
+ * The cusp holds when that distance is <= within and the peak exceeds the
+ * value at the largest width by more than n_se standard errors of the
+ * difference.  Returns 1 (holds), 0 (does not), -1 (cannot be judged: fewer
+ * than 3 widths with an error, or the peak or the largest width without a
+ * standard error); *excess = peak - largest-width value, *k_out = argmax. */
+int pbx_jam_cusp(const double *mean, const double *se, size_t n, size_t i1, size_t i2, int within, double n_se, double *excess, size_t *k_out);
 
 #endif

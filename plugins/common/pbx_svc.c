@@ -1,8 +1,11 @@
 #include "pbx_svc.h"
 
+#include "pbx_jam.h"
+
 #include "pbx_stats.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,7 +236,11 @@ int pbx_train(const pb_services *svc, pb_exp_ctx *ctx, const pb_run_spec *spec,
 
 int pbx_run_converged(const pb_run_result *res)
 {
-    return res->ok && res->train_nd == 0;
+    if (!res->ok || pbx_stop_is_invalid(res->stop_reason) || res->train_nd < 0)
+        return 0;
+    /* Within the margin tolerance (quadratic hinge) when the core counts it. */
+    int has_tol = res->struct_size >= offsetof(pb_run_result, train_nd_tol) + sizeof res->train_nd_tol;
+    return res->train_nd == 0 || (has_tol && res->train_nd_tol == 0);
 }
 
 void pbx_row_init(pbx_row *r, const char *const *cols)

@@ -50,7 +50,9 @@ pbx_shape pbx_shape_of(const pb_run_spec *spec, size_t h);
 int pbx_train(const pb_services *svc, pb_exp_ctx *ctx, const pb_run_spec *spec,
               const char *role, pb_run_result *res);
 
-/* A run that reached N_Delta = 0 (the paper's "converged"). */
+/* A run that finished and reached N_Delta = 0 (the paper's "converged"),
+ * counted within the margin tolerance when the run has one; never a run
+ * that ended on nan or stalled. */
 int pbx_run_converged(const pb_run_result *res);
 
 /* One table row.  The column list (NULL-terminated, at most PBX_ROW_MAX_COLS)

@@ -10,6 +10,7 @@
  */
 #include "phasebench/experiment.h"
 #include "pbx_ens.h"
+#include "pbx_jam.h"
 #include "pbx_stats.h"
 #include "pbx_svc.h"
 #include "pbx_tally.h"
@@ -26,6 +27,10 @@
 #define ENS_EXPONENT (-0.5)
 /* A fit needs a residual to give a standard error: 3 widths at least. */
 #define ENS_MIN_FIT_POINTS 3
+/* The ensemble error is flat in h when its range over the widths above
+ * jamming is within this many binomial standard errors of a test error
+ * measured on n_test points (the scatter of the test set itself). */
+#define ENS_FLAT_SE 3.0
 
 typedef struct ens_config {
     pb_run_spec base;
@@ -45,7 +50,7 @@ typedef struct members {
     double *F;             /* K x n_test */
     double *y;             /* n_test labels, identical for every member */
     double *single_err;    /* K */
-    size_t n_converged;
+    size_t n_converged, n_excluded; /* n_excluded: did not finish (failed, nan, stalled) */
     double N;
     char stops[160];
 } members;
@@ -59,7 +64,7 @@ typedef struct cell_stats {
 static const char *const ens_columns[] = {
     "kind", "h", "alpha", "n", "N", "n_seeds", "n_members", "n_converged", "single_err_mean",
     "single_err_std", "ens_err", "gain", "deltaF", "slope", "slope_se", "n_points", "h_min",
-    "h_max", "stops", "note", NULL};
+    "h_max", "n_excluded", "range", "range_tol", "stops", "note", NULL};
 
 static void free_config(ens_config *cfg)
 {
@@ -160,8 +165,12 @@ static int train_members(const pb_services *svc, pb_exp_ctx *ctx, const ens_conf
         if (pbx_train(svc, ctx, &spec, "member", &res) < 0)
             return -1;
         pbx_tally_add(&stops, res.ok ? res.stop_reason : "failed");
-        if (!res.ok)
+        /* A run that did not finish has no outputs worth averaging (a NaN
+         * run's are meaningless): excluded and counted. */
+        if (!res.ok || pbx_stop_is_invalid(res.stop_reason)) {
+            m->n_excluded++;
             continue;
+        }
         m->n_converged += pbx_run_converged(&res);
         if (res.N > 0)
             m->N = (double)res.N;
@@ -207,6 +216,7 @@ static int write_summary(const pb_services *svc, pb_exp_ctx *ctx, const ens_conf
     pbx_row_int(&r, "n_seeds", (int64_t)cfg->n_seeds);
     pbx_row_int(&r, "n_members", (int64_t)m->K);
     pbx_row_int(&r, "n_converged", (int64_t)m->n_converged);
+    pbx_row_int(&r, "n_excluded", (int64_t)m->n_excluded);
     pbx_row_dbl(&r, "single_err_mean", cs->single_mean);
     pbx_row_dbl(&r, "single_err_std", cs->single_std);
     pbx_row_dbl(&r, "ens_err", cs->ens_err);
@@ -226,14 +236,16 @@ static int judge_ensemble(const pb_services *svc, pb_exp_ctx *ctx, const ens_con
     snprintf(name, sizeof name, "ensemble_beats_single[h=%zu,alpha=%g]", h, alpha);
     double measured = cs->ens_err - cs->single_mean;
     static const char tolerance[] =
-        "none: strict; judged only when every member reached N_Delta = 0 (above jamming)";
+        "none: strict; judged only when every member finished and reached N_Delta = 0 (above "
+        "jamming)";
     if (m->K < 2) {
-        snprintf(detail, sizeof detail, "fewer than two members with test outputs (%s)", m->stops);
+        snprintf(detail, sizeof detail, "fewer than two valid members with test outputs; %zu "
+                 "excluded (%s)", m->n_excluded, m->stops);
         return svc->claim(ctx, name, measured, "< 0", tolerance, PB_VERDICT_NOT_JUDGED, detail);
     }
     if (!cs->all_converged) {
-        snprintf(detail, sizeof detail, "%zu of %zu members reached N_Delta = 0 (%s)",
-                 m->n_converged, cfg->n_seeds, m->stops);
+        snprintf(detail, sizeof detail, "%zu of %zu members reached N_Delta = 0, %zu excluded (%s)",
+                 m->n_converged, cfg->n_seeds, m->n_excluded, m->stops);
         return svc->claim(ctx, name, measured, "< 0", tolerance, PB_VERDICT_NOT_JUDGED, detail);
     }
     snprintf(detail, sizeof detail,
@@ -243,9 +255,11 @@ static int judge_ensemble(const pb_services *svc, pb_exp_ctx *ctx, const ens_con
                       measured < 0.0 ? PB_VERDICT_PASS : PB_VERDICT_FAIL, detail);
 }
 
-/* Trains and reduces one (h, alpha); *delta_f and *above_jamming feed the fit. */
+/* Trains and reduces one (h, alpha); *delta_f, *ens_err, *n_test and
+ * *above_jamming feed the fit and the flatness claim. */
 static int run_cell(const pb_services *svc, pb_exp_ctx *ctx, const ens_config *cfg, size_t h,
-                    double alpha, double *delta_f, int *above_jamming)
+                    double alpha, double *delta_f, double *ens_err, size_t *n_test,
+                    int *above_jamming)
 {
     members m;
     int rc = train_members(svc, ctx, cfg, h, alpha, &m);
@@ -275,6 +289,8 @@ static int run_cell(const pb_services *svc, pb_exp_ctx *ctx, const ens_config *c
     if (rc == 0)
         rc = judge_ensemble(svc, ctx, cfg, h, alpha, &m, &cs);
     *delta_f = cs.delta_f;
+    *ens_err = cs.ens_err;
+    *n_test = m.n_test;
     *above_jamming = cs.all_converged;
     free(curve);
     free(work);
@@ -346,22 +362,90 @@ static int fit_exponent(const pb_services *svc, pb_exp_ctx *ctx, const ens_confi
     return svc->claim(ctx, name, fit.slope, "-0.5", tolerance, v, detail);
 }
 
+/* Claim (f): above jamming the ensemble error is flat in h (docs/physics.md
+ * section 10: averaging nets of any width above N* reaches the error of the
+ * infinitely wide net).  Its row (kind flat) and its claim. */
+static int judge_flat(const pb_services *svc, pb_exp_ctx *ctx, const ens_config *cfg,
+                      double alpha, const double *ens_err, const size_t *n_test, const int *above)
+{
+    double *e = calloc(cfg->n_h ? cfg->n_h : 1, sizeof *e);
+    if (!e) {
+        pbx_errorf(svc, ctx, "out of memory");
+        return -1;
+    }
+    char values[400] = "";
+    size_t m = 0, used = 0, nt = 0, h_min = 0, h_max = 0;
+    for (size_t i = 0; i < cfg->n_h; i++) {
+        if (!above[i] || !isfinite(ens_err[i]))
+            continue;
+        if (m == 0)
+            h_min = cfg->h[i];
+        h_max = cfg->h[i];
+        e[m++] = ens_err[i];
+        nt = n_test[i];
+        int w = snprintf(values + used, sizeof values - used, "%sh=%zu: %.4g", used ? ", " : "",
+                         cfg->h[i], ens_err[i]);
+        if (w > 0 && (size_t)w < sizeof values - used)
+            used += (size_t)w;
+    }
+    double range, tol;
+    int st = pbx_ens_flat(e, m, nt, ENS_FLAT_SE, &range, &tol);
+    free(e);
+    pbx_row r;
+    pbx_row_init(&r, ens_columns);
+    pbx_row_str(&r, "kind", "flat");
+    pbx_row_dbl(&r, "alpha", alpha);
+    pbx_row_int(&r, "n_points", (int64_t)m);
+    if (m > 0) {
+        pbx_row_int(&r, "h_min", (int64_t)h_min);
+        pbx_row_int(&r, "h_max", (int64_t)h_max);
+    }
+    pbx_row_dbl(&r, "range", range);
+    pbx_row_dbl(&r, "range_tol", tol);
+    if (m < 2)
+        pbx_row_str(&r, "note", "fewer than two widths above jamming with an ensemble error");
+    if (pbx_row_write(svc, ctx, &r) < 0)
+        return -1;
+    char name[96], detail[600], tolerance[240];
+    snprintf(name, sizeof name, "ensemble_error_flat_in_h[alpha=%g]", alpha);
+    snprintf(tolerance, sizeof tolerance,
+             "max - min of the ensemble error over the widths above jamming <= %g binomial "
+             "standard errors sqrt(e (1 - e) / n_test) of the mean error e", ENS_FLAT_SE);
+    if (st < 0)
+        snprintf(detail, sizeof detail, "%zu width(s) above jamming (every member finished and "
+                 "at N_Delta = 0): fewer than two; %s", m, values);
+    else
+        snprintf(detail, sizeof detail, "%zu width(s) above jamming (every member finished and "
+                 "at N_Delta = 0); allowed range %.3g; %s", m, tol, values);
+    pb_verdict v = st < 0 ? PB_VERDICT_NOT_JUDGED : st ? PB_VERDICT_PASS : PB_VERDICT_FAIL;
+    return svc->claim(ctx, name, range, "range within the tolerance", tolerance, v, detail);
+}
+
 static int run_alpha(const pb_services *svc, pb_exp_ctx *ctx, const ens_config *cfg, double alpha)
 {
     double *delta_f = malloc(cfg->n_h * sizeof *delta_f);
+    double *ens_err = malloc(cfg->n_h * sizeof *ens_err);
+    size_t *n_test = malloc(cfg->n_h * sizeof *n_test);
     int *above = malloc(cfg->n_h * sizeof *above);
-    if (!delta_f || !above) {
+    if (!delta_f || !ens_err || !n_test || !above) {
         free(delta_f);
+        free(ens_err);
+        free(n_test);
         free(above);
         pbx_errorf(svc, ctx, "out of memory for %zu widths", cfg->n_h);
         return -1;
     }
     int rc = 0;
     for (size_t i = 0; i < cfg->n_h && rc == 0; i++)
-        rc = run_cell(svc, ctx, cfg, cfg->h[i], alpha, &delta_f[i], &above[i]);
+        rc = run_cell(svc, ctx, cfg, cfg->h[i], alpha, &delta_f[i], &ens_err[i], &n_test[i],
+                      &above[i]);
     if (rc == 0)
         rc = fit_exponent(svc, ctx, cfg, alpha, delta_f, above);
+    if (rc == 0)
+        rc = judge_flat(svc, ctx, cfg, alpha, ens_err, n_test, above);
     free(delta_f);
+    free(ens_err);
+    free(n_test);
     free(above);
     return rc;
 }

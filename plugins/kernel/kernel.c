@@ -9,6 +9,7 @@
  * alpha each net is compared with the kernel machine of its initial NTK.
  */
 #include "phasebench/experiment.h"
+#include "pbx_jam.h"
 #include "pbx_lazy.h"
 #include "pbx_stats.h"
 #include "pbx_svc.h"
@@ -22,8 +23,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* r << 1 read as r < 1e-2: the c = 1e-2 contour of the paper's figure. */
-#define KER_LAZY_R 1e-2
+/* The lazy decades, where r ~ 1/alpha is tested: r < 0.1, one decade below
+ * the c = 1 crossover (closer to it r bends towards the feature regime). */
+#define KER_LAZY_R 0.1
+/* The slope d log r / d log alpha must be -1 within this (docs/physics.md section
+ * 9; the next order of r in 1/alpha bends it at the top of the lazy
+ * decades, and the seed scatter of r moves it by a few hundredths). */
+#define KER_LAZY_SLOPE_TOL 0.2
+/* The crossover alpha-tilde*(h; c = 1) is independent of h in the code's
+ * convention (docs/physics.md section 9): its slope in log h must be 0 within
+ * half the distance to -1/2, the slope the article's convention (alpha*
+ * ~ 1/sqrt(h)) would give: the tolerance tells the two apart. */
+#define KER_CROSS_SLOPE_TOL 0.25
 /* An increase of log10 r along alpha counts only beyond this many standard
  * errors of the difference: smaller ones are seed scatter. */
 #define KER_SCATTER_SE 2.0
@@ -46,7 +57,7 @@ typedef struct ker_config {
 
 /* The reduction of the seeds at one (h, alpha). */
 typedef struct alpha_stats {
-    size_t n_ok, n_converged, n_used;
+    size_t n_ok, n_converged, n_used, n_excluded; /* n_excluded: did not finish */
     double r_geomean, log10_r_mean, log10_r_std, log10_r_sem, dw_rel_mean, test_err_mean;
     double N;
     char stops[160];
@@ -72,7 +83,8 @@ static const char *const ker_columns[] = {
     "kind", "h", "alpha", "seed", "c", "N", "n_seeds", "n_ok", "n_converged", "n_used",
     "r_geomean", "log10_r_mean", "log10_r_std", "dw_rel_mean", "test_err_mean", "stops",
     "a1", "a2", "alpha_star", "km_test_err", "net_test_err", "err_diff", "output_corr",
-    "km_stop_reason", "km_steps", "net_stop_reason", "note", NULL};
+    "km_stop_reason", "km_steps", "net_stop_reason", "n_excluded", "slope", "slope_se",
+    "n_points", "note", NULL};
 
 static void free_config(ker_config *cfg)
 {
@@ -116,11 +128,17 @@ static int kernel_plan(const pb_services *svc, pb_exp_ctx *ctx, int64_t *n_runs,
     return 0;
 }
 
-/* A run enters the r statistics when r was measured and, as the authors
- * filter, when it reached N_Delta = 0 (converged_only = 1). */
+/* A run that did not finish (failed, nan, stalled): excluded and counted. */
+static int run_is_excluded(const pb_run_result *res)
+{
+    return !res->ok || pbx_stop_is_invalid(res->stop_reason);
+}
+
+/* A run enters the r statistics when it finished, r was measured and, as
+ * the authors filter, when it reached N_Delta = 0 (converged_only = 1). */
 static int run_is_used(const ker_config *cfg, const pb_run_result *res)
 {
-    if (!res->ok || !(isfinite(res->ntk_r) && res->ntk_r > 0.0))
+    if (run_is_excluded(res) || !(isfinite(res->ntk_r) && res->ntk_r > 0.0))
         return 0;
     return !cfg->converged_only || pbx_run_converged(res);
 }
@@ -162,13 +180,17 @@ static int compare_with_machine(const pb_services *svc, pb_exp_ctx *ctx, const p
     pb_km_result km;
     memset(&km, 0, sizeof km);
     km.struct_size = (uint32_t)sizeof km;
-    /* A failed net has nothing to be compared with: its machine is not trained. */
-    if (net->ok && svc->kernel_machine(ctx, spec, &km) < 0)
+    /* A failed or unfinished net (nan, stalled) has nothing to be compared
+     * with: its machine is not trained. */
+    int net_ok = !run_is_excluded(net);
+    if (net_ok && svc->kernel_machine(ctx, spec, &km) < 0)
         return -1;
     double corr = NAN;
     char note[600] = "";
     if (!net->ok)
         snprintf(note, sizeof note, "net failed: %s", net->error);
+    else if (!net_ok)
+        snprintf(note, sizeof note, "net did not finish (%s): excluded", net->stop_reason);
     else if (!km.ok)
         snprintf(note, sizeof note, "kernel machine failed: %s", km.error);
     else if (!net_out || !km.test_out || km.n_test != net->n_test || net->n_test == 0)
@@ -176,7 +198,7 @@ static int compare_with_machine(const pb_services *svc, pb_exp_ctx *ctx, const p
                  net->n_test, km.n_test);
     else
         corr = pbx_pearson(net_out, km.test_out, net->n_test);
-    if (net->ok && km.ok) {
+    if (net_ok && km.ok) {
         sum->n_pairs++;
         sum->sum_abs_diff += fabs(net->test_err - km.test_err);
         /* A missing correlation must not look like agreement. */
@@ -266,6 +288,7 @@ static int measure_alpha(const pb_services *svc, pb_exp_ctx *ctx, const ker_conf
         }
         pbx_tally_add(&stops, res.ok ? res.stop_reason : "failed");
         st->n_ok += res.ok != 0;
+        st->n_excluded += run_is_excluded(&res);
         st->n_converged += pbx_run_converged(&res);
         if (res.ok && res.N > 0)
             st->N = (double)res.N;
@@ -324,18 +347,22 @@ static int write_mean_row(const pb_services *svc, pb_exp_ctx *ctx, const ker_con
     pbx_row_dbl(&r, "dw_rel_mean", st->dw_rel_mean);
     pbx_row_dbl(&r, "test_err_mean", st->test_err_mean);
     pbx_row_str(&r, "stops", st->stops);
+    pbx_row_int(&r, "n_excluded", (int64_t)st->n_excluded);
     if (st->n_used == 0)
         pbx_row_str(&r, "note", cfg->converged_only ? "no run reached N_Delta = 0 with r measured"
                                                     : "no run with r measured");
     return pbx_row_write(svc, ctx, &r);
 }
 
+/* The crossover of each threshold c at width h; a_star[i] for
+ * ker_thresholds[i] (NaN when not found). */
 static int write_crossovers(const pb_services *svc, pb_exp_ctx *ctx, const ker_config *cfg,
-                            size_t h, const double *r)
+                            size_t h, const double *r, double *a_star_out)
 {
     for (size_t i = 0; i < sizeof ker_thresholds / sizeof *ker_thresholds; i++) {
         double c = ker_thresholds[i], a1, a2, a_star;
         pbx_cross_status st = pbx_crossover(cfg->alpha, r, cfg->n_alpha, c, &a1, &a2, &a_star);
+        a_star_out[i] = a_star;
         pbx_row row;
         pbx_row_init(&row, ker_columns);
         pbx_row_str(&row, "kind", "crossover");
@@ -388,15 +415,21 @@ static int judge_lazy(const pb_services *svc, pb_exp_ctx *ctx, const ker_config 
                    v, detail) < 0)
         return -1;
 
-    snprintf(name, sizeof name, "ntk_r_small_at_large_alpha[h=%zu]", h);
-    double r_last = r[cfg->n_alpha - 1];
-    snprintf(detail, sizeof detail, "alpha=%g; r_geomean over alpha: %s",
-             cfg->alpha[cfg->n_alpha - 1], values);
-    v = !isfinite(r_last) ? PB_VERDICT_NOT_JUDGED
-                          : r_last < KER_LAZY_R ? PB_VERDICT_PASS : PB_VERDICT_FAIL;
-    return svc->claim(ctx, name, r_last, "< 0.01",
-                      "none: r << 1 read as r < 1e-2, the c = 1e-2 contour of the paper's figure",
-                      v, detail);
+    /* r ~ 1/alpha in the lazy regime: the slope over the lazy decades. */
+    snprintf(name, sizeof name, "ntk_r_lazy_slope[h=%zu]", h);
+    pbx_fit fit;
+    size_t m = pbx_lazy_slope(cfg->alpha, r, cfg->n_alpha, KER_LAZY_R, &fit);
+    char tol[200];
+    snprintf(tol, sizeof tol, "+-%g on the least-squares slope of log r against log alpha over "
+             "the alphas with r < %g (the lazy decades)", KER_LAZY_SLOPE_TOL, KER_LAZY_R);
+    char se[32] = "- (fewer than 3 points)";
+    if (isfinite(fit.slope_se))
+        snprintf(se, sizeof se, "%.2g", fit.slope_se);
+    snprintf(detail, sizeof detail, "%zu lazy alpha(s), slope se %s; r_geomean over alpha "
+             "%g..%g: %s", m, se, cfg->alpha[0], cfg->alpha[cfg->n_alpha - 1], values);
+    v = m < 2 ? PB_VERDICT_NOT_JUDGED
+              : fabs(fit.slope + 1.0) <= KER_LAZY_SLOPE_TOL ? PB_VERDICT_PASS : PB_VERDICT_FAIL;
+    return svc->claim(ctx, name, fit.slope, "-1", tol, v, detail);
 }
 
 /* Claim (c): at the largest alpha the net is its initial-NTK kernel machine. */
@@ -425,7 +458,8 @@ static int judge_kernel_machine(const pb_services *svc, pb_exp_ctx *ctx, const k
                       pass ? PB_VERDICT_PASS : PB_VERDICT_FAIL, detail);
 }
 
-static int run_width(const pb_services *svc, pb_exp_ctx *ctx, const ker_config *cfg, size_t h)
+static int run_width(const pb_services *svc, pb_exp_ctx *ctx, const ker_config *cfg, size_t h,
+                     double *a_star)
 {
     double *buf = malloc(3 * cfg->n_alpha * sizeof *buf);
     if (!buf) {
@@ -452,12 +486,74 @@ static int run_width(const pb_services *svc, pb_exp_ctx *ctx, const ker_config *
         rc = compare_kept(svc, ctx, &kept, &km);
     free_kept(&kept);
     if (rc == 0)
-        rc = write_crossovers(svc, ctx, cfg, h, r);
+        rc = write_crossovers(svc, ctx, cfg, h, r, a_star);
     if (rc == 0)
         rc = judge_lazy(svc, ctx, cfg, h, r, log_mean, log_sem);
     if (rc == 0)
         rc = judge_kernel_machine(svc, ctx, cfg, h, &km);
     free(buf);
+    return rc;
+}
+
+/* The slope of log alpha*(h; c) in log h for each c, its row, and the claim
+ * for c = 1 (docs/physics.md section 9: alpha-tilde* = O(1), independent of h). */
+static int judge_crossover_slope(const pb_services *svc, pb_exp_ctx *ctx, const ker_config *cfg,
+                                 const double *a_star)
+{
+    size_t n_c = sizeof ker_thresholds / sizeof *ker_thresholds;
+    double *x = malloc(2 * (cfg->n_h ? cfg->n_h : 1) * sizeof *x);
+    if (!x) {
+        pbx_errorf(svc, ctx, "out of memory for the crossover fit");
+        return -1;
+    }
+    double *y = x + cfg->n_h;
+    int rc = 0;
+    for (size_t i = 0; i < n_c && rc == 0; i++) {
+        char values[400] = "", name[96], detail[600], tol[240];
+        size_t m = 0, used = 0;
+        for (size_t k = 0; k < cfg->n_h; k++) {
+            double a = a_star[k * n_c + i];
+            int w = isfinite(a) ? snprintf(values + used, sizeof values - used, "%sh=%zu: %.4g",
+                                           used ? ", " : "", cfg->h[k], a)
+                                : snprintf(values + used, sizeof values - used, "%sh=%zu: -",
+                                           used ? ", " : "", cfg->h[k]);
+            if (w > 0 && (size_t)w < sizeof values - used)
+                used += (size_t)w;
+            if (!isfinite(a))
+                continue;
+            x[m] = pb_pm_log((double)cfg->h[k]);
+            y[m] = pb_pm_log(a);
+            m++;
+        }
+        pbx_fit fit;
+        pbx_linfit(x, y, m, &fit);
+        pbx_row row;
+        pbx_row_init(&row, ker_columns);
+        pbx_row_str(&row, "kind", "crossover_fit");
+        pbx_row_dbl(&row, "c", ker_thresholds[i]);
+        pbx_row_dbl(&row, "slope", fit.slope);
+        pbx_row_dbl(&row, "slope_se", fit.slope_se);
+        pbx_row_int(&row, "n_points", (int64_t)m);
+        if (m < 2)
+            pbx_row_str(&row, "note", "fewer than two widths with a crossover");
+        if ((rc = pbx_row_write(svc, ctx, &row)) < 0)
+            break;
+        snprintf(name, sizeof name, "crossover_h_slope[c=%g]", ker_thresholds[i]);
+        snprintf(tol, sizeof tol, "+-%g on d log alpha*/d log h: half the distance to -1/2, the "
+                 "slope of the article's convention alpha* ~ 1/sqrt(h)", KER_CROSS_SLOPE_TOL);
+        int judged = ker_thresholds[i] == 1.0;
+        char se[32] = "- (fewer than 3 widths)";
+        if (isfinite(fit.slope_se))
+            snprintf(se, sizeof se, "%.2g", fit.slope_se);
+        snprintf(detail, sizeof detail, "alpha* interpolated in log r between grid points: %s; "
+                 "slope se %s%s", values, se,
+                 judged ? "" : "; reported only: the paper draws the crossover at c = 1");
+        pb_verdict v = !judged || m < 2 ? PB_VERDICT_NOT_JUDGED
+                       : fabs(fit.slope) <= KER_CROSS_SLOPE_TOL ? PB_VERDICT_PASS
+                                                                : PB_VERDICT_FAIL;
+        rc = svc->claim(ctx, name, fit.slope, "0 (alpha-tilde* independent of h)", tol, v, detail);
+    }
+    free(x);
     return rc;
 }
 
@@ -469,9 +565,19 @@ static int kernel_run(const pb_services *svc, pb_exp_ctx *ctx)
     pbx_logf(svc, ctx, "%zu width(s), alpha %g..%g (%zu), %zu seeds, kernel machine %s, budget %lld steps",
              cfg.n_h, cfg.alpha[0], cfg.alpha[cfg.n_alpha - 1], cfg.n_alpha, cfg.n_seeds,
              cfg.kernel_machine ? "on" : "off", (long long)cfg.base.max_steps);
+    size_t n_c = sizeof ker_thresholds / sizeof *ker_thresholds;
+    double *a_star = malloc(cfg.n_h * n_c * sizeof *a_star);
+    if (!a_star) {
+        free_config(&cfg);
+        pbx_errorf(svc, ctx, "out of memory for %zu widths", cfg.n_h);
+        return -1;
+    }
     int rc = 0;
     for (size_t i = 0; i < cfg.n_h && rc == 0; i++)
-        rc = run_width(svc, ctx, &cfg, cfg.h[i]);
+        rc = run_width(svc, ctx, &cfg, cfg.h[i], a_star + i * n_c);
+    if (rc == 0)
+        rc = judge_crossover_slope(svc, ctx, &cfg, a_star);
+    free(a_star);
     free_config(&cfg);
     return rc;
 }

@@ -77,31 +77,57 @@ static void test_jam_basics(void)
     CHECK_CLOSE(pbx_fc_params(30, 2, 64), 64.0 * 64 + 31 * 64, 0);      /* CIFAR: h^2 + 31h */
     CHECK_CLOSE(pbx_fc_params(10, 2, sqrt(80.0)), 80.0 + 11 * sqrt(80.0), 1e-14);
 
-    const pbx_run_end conv = {1, "converged", 0, 1.2, 1.0};
-    const pbx_run_end zero_at_budget = {1, "max_steps", 0, 1.0, 1.0};
-    const pbx_run_end stuck = {1, "max_steps", 7, -0.3, 1.0};
-    const pbx_run_end stalled = {1, "stalled", 3, 0.2, 1.0};
-    const pbx_run_end nan_run = {1, "nan", 100, NAN, 1.0};
-    const pbx_run_end failed = {0, "error", 0, NAN, 1.0};
-    const pbx_run_end no_reason = {1, NULL, 0, 1.0, 1.0};
-    /* The quadratic hinge's end state: loss 1e-25, every margin at 1 - 1e-11. */
-    const pbx_run_end qhinge = {1, "max_steps", 23, 1.0 - 8.7e-12, 1.0};
-    CHECK(pbx_jam_classify_run(&conv, 0) == PBX_RUN_UNJAMMED);
-    CHECK(pbx_jam_classify_run(&zero_at_budget, 0) == PBX_RUN_UNJAMMED);
-    CHECK(pbx_jam_classify_run(&stuck, 0) == PBX_RUN_JAMMED);
-    CHECK(pbx_jam_classify_run(&stuck, 1e-6) == PBX_RUN_JAMMED);
-    CHECK(pbx_jam_classify_run(&stalled, 0) == PBX_RUN_JAMMED);
-    CHECK(pbx_jam_classify_run(&nan_run, 1e-6) == PBX_RUN_INVALID);
-    CHECK(pbx_jam_classify_run(&failed, 0) == PBX_RUN_INVALID);
-    CHECK(pbx_jam_classify_run(&no_reason, 0) == PBX_RUN_INVALID);
-    CHECK(pbx_jam_classify_run(&qhinge, 0) == PBX_RUN_JAMMED);
-    CHECK(pbx_jam_classify_run(&qhinge, 1e-6) == PBX_RUN_UNJAMMED);
+    /* {ok, stop, N_Delta within the margin tolerance, has T/2, loss(T/2), loss(T)} */
+    const pbx_run_end conv = {1, "converged", 0, 1, 1e-3, 1e-25};
+    const pbx_run_end conv_early = {1, "converged", 0, 0, NAN, 1e-25}; /* before T/2 */
+    /* loss 0.0400 -> 0.0396: fell by 1% of its T/2 value. */
+    const pbx_run_end plateau = {1, "max_steps", 30, 1, 0.04, 0.0396};
+    /* loss 0.0400 -> 0.0300: fell by 25%: still falling. */
+    const pbx_run_end falling = {1, "max_steps", 30, 1, 0.04, 0.03};
+    const pbx_run_end rising = {1, "max_steps", 30, 1, 0.04, 0.041};
+    const pbx_run_end flat_no_half = {1, "max_time", 30, 0, NAN, 0.04};
+    const pbx_run_end zero_grad = {1, "zero_grad", 12, 0, NAN, 0.02};
+    const pbx_run_end stalled = {1, "stalled", 3, 1, 0.04, 0.04};
+    const pbx_run_end nan_run = {1, "nan", -1, 1, 0.04, NAN};
+    const pbx_run_end nan_zero = {1, "nan", 0, 1, 0.04, NAN}; /* never N_Delta = 0 */
+    const pbx_run_end failed = {0, "error", 0, 0, NAN, NAN};
+    const pbx_run_end no_reason = {1, NULL, 0, 0, NAN, NAN};
+    CHECK(pbx_jam_classify_run(&conv, 0.01) == PBX_RUN_UNJAMMED);
+    CHECK(pbx_jam_classify_run(&conv_early, 0.01) == PBX_RUN_UNJAMMED);
+    CHECK(pbx_jam_classify_run(&plateau, 0.01) == PBX_RUN_JAMMED);     /* 1% <= 1% */
+    CHECK(pbx_jam_classify_run(&plateau, 0.009) == PBX_RUN_UNDECIDED); /* 1% > 0.9% */
+    CHECK(pbx_jam_classify_run(&falling, 0.01) == PBX_RUN_UNDECIDED);
+    CHECK(pbx_jam_classify_run(&falling, 0.26) == PBX_RUN_JAMMED);
+    CHECK(pbx_jam_classify_run(&rising, 0.0) == PBX_RUN_JAMMED);
+    CHECK(pbx_jam_classify_run(&flat_no_half, 0.5) == PBX_RUN_UNDECIDED);
+    CHECK(pbx_jam_classify_run(&zero_grad, 0.0) == PBX_RUN_JAMMED);
+    CHECK(pbx_jam_classify_run(&stalled, 0.01) == PBX_RUN_INVALID);
+    CHECK(pbx_jam_classify_run(&nan_run, 0.01) == PBX_RUN_INVALID);
+    CHECK(pbx_jam_classify_run(&nan_zero, 0.01) == PBX_RUN_INVALID);
+    CHECK(pbx_jam_classify_run(&failed, 0.01) == PBX_RUN_INVALID);
+    CHECK(pbx_jam_classify_run(&no_reason, 0.01) == PBX_RUN_INVALID);
+    CHECK(pbx_jam_stationary(0.04, 0.0396, 0.01) && !pbx_jam_stationary(0.04, 0.0395, 0.01));
+    CHECK(!pbx_jam_stationary(NAN, 0.04, 1.0) && !pbx_jam_stationary(0.04, INFINITY, 1.0));
+    CHECK(pbx_stop_is_invalid("wall") && pbx_stop_is_invalid("") && !pbx_stop_is_invalid("max_steps"));
 
-    CHECK(pbx_jam_width_verdict(1, 2, 0) == PBX_WIDTH_UNJAMMED);
-    CHECK(pbx_jam_width_verdict(1, 0, 2) == PBX_WIDTH_UNJAMMED);
-    CHECK(pbx_jam_width_verdict(0, 3, 0) == PBX_WIDTH_JAMMED);
-    CHECK(pbx_jam_width_verdict(0, 2, 1) == PBX_WIDTH_UNDECIDED);
-    CHECK(pbx_jam_width_verdict(0, 0, 0) == PBX_WIDTH_UNDECIDED);
+    /* (unjammed, jammed, undecided, min_jammed) */
+    CHECK(pbx_jam_width_verdict(1, 2, 0, 3) == PBX_WIDTH_UNJAMMED);
+    CHECK(pbx_jam_width_verdict(1, 0, 2, 3) == PBX_WIDTH_UNJAMMED);
+    CHECK(pbx_jam_width_verdict(0, 3, 0, 3) == PBX_WIDTH_JAMMED);
+    CHECK(pbx_jam_width_verdict(0, 2, 1, 3) == PBX_WIDTH_UNDECIDED);
+    /* Two jammed, the third excluded (nan): fewer than the authors' 3 runs. */
+    CHECK(pbx_jam_width_verdict(0, 2, 0, 3) == PBX_WIDTH_UNDECIDED);
+    CHECK(pbx_jam_width_verdict(0, 2, 0, 2) == PBX_WIDTH_JAMMED);
+    CHECK(pbx_jam_width_verdict(0, 0, 0, 0) == PBX_WIDTH_UNDECIDED);
+    CHECK(strcmp(pbx_jam_state_name(PBX_WIDTH_UNDECIDED), "undecided") == 0);
+
+    /* Budgets: 10k -> 20k -> 40k -> 80k = cap -> stop; a cap off the
+     * doubling ladder is reached exactly. */
+    CHECK(pbx_jam_next_budget(10000, 80000) == 20000);
+    CHECK(pbx_jam_next_budget(40000, 80000) == 80000);
+    CHECK(pbx_jam_next_budget(80000, 80000) == 0);
+    CHECK(pbx_jam_next_budget(40000, 50000) == 50000);
+    CHECK(pbx_jam_next_budget(0, 50000) == 0);
 
     int inside = 1;
     for (size_t h1 = 1; h1 <= 300; h1++)
@@ -118,11 +144,40 @@ static void test_jam_basics(void)
      * the geometric midpoint leaves the upper side one step longer. */
     CHECK(pbx_jam_refine_max_steps(8, 16) == 4);
 
-    CHECK(pbx_jam_is_sharp(0.2, 0, 0.1));
-    CHECK(pbx_jam_is_sharp(0.1, 0, 0.1));
-    CHECK(!pbx_jam_is_sharp(0.0148, 0, 0.1));
-    CHECK(!pbx_jam_is_sharp(0.2, 1, 0.1));
-    CHECK(!pbx_jam_is_sharp(NAN, 0, 0.1));
+    CHECK(pbx_jam_is_sharp(0.2, 0.1));
+    CHECK(pbx_jam_is_sharp(0.1, 0.1));
+    CHECK(!pbx_jam_is_sharp(0.0148, 0.1));
+    CHECK(!pbx_jam_is_sharp(NAN, 0.1));
+}
+
+static void test_jam_cusp(void)
+{
+    /* Widths 2, 3, 4, 6, 8, 16, 32 with h1 = 4 (index 2), h2 = 6 (index 3). */
+    const double mean[] = {0.10, 0.11, 0.13, 0.12, 0.09, 0.08, 0.07};
+    const double se[] = {0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01};
+    double ex;
+    size_t k;
+    /* Peak 0.13 at h1 (distance 1), 0.13 - 0.07 = 0.06 > 2 sqrt(2) 0.01 = 0.0283. */
+    CHECK(pbx_jam_cusp(mean, se, 7, 2, 3, 2, 2.0, &ex, &k) == 1);
+    CHECK(k == 2);
+    CHECK_CLOSE(ex, 0.06, 1e-15);
+    /* With se 0.025: 2 sqrt(2) 0.025 = 0.0707 > 0.06: not significant. */
+    const double se_big[] = {0.025, 0.025, 0.025, 0.025, 0.025, 0.025, 0.025};
+    CHECK(pbx_jam_cusp(mean, se_big, 7, 2, 3, 2, 2.0, &ex, &k) == 0);
+    /* The peak three widths below h*: i1 - k + 1 = 3 > 2. */
+    const double far[] = {0.20, 0.11, 0.13, 0.12, 0.09, 0.08, 0.07};
+    CHECK(pbx_jam_cusp(far, se, 7, 3, 4, 2, 2.0, &ex, &k) == 0 && k == 0);
+    /* ... but within 2 when h1 is at index 1 (distance 2). */
+    CHECK(pbx_jam_cusp(far, se, 7, 1, 2, 2, 2.0, &ex, &k) == 1);
+    /* The peak at the largest width: no cusp. */
+    const double rising[] = {0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07};
+    CHECK(pbx_jam_cusp(rising, se, 7, 2, 3, 2, 2.0, &ex, &k) == 0 && k == 6);
+    /* Too few widths, a missing standard error, a bad bracket: not judged. */
+    const double two[] = {0.1, NAN, NAN, 0.2, NAN, NAN, NAN};
+    CHECK(pbx_jam_cusp(two, se, 7, 2, 3, 2, 2.0, &ex, &k) == -1);
+    const double se_nan[] = {0.01, 0.01, NAN, 0.01, 0.01, 0.01, 0.01};
+    CHECK(pbx_jam_cusp(mean, se_nan, 7, 2, 3, 2, 2.0, &ex, &k) == -1);
+    CHECK(pbx_jam_cusp(mean, se, 7, 3, 3, 2, 2.0, &ex, &k) == -1);
 }
 
 /* Runs the search against widths that are jammed exactly below h_true;
@@ -133,7 +188,7 @@ static size_t search_with_threshold(const size_t *h_desc, size_t n, int refine, 
     size_t tried[256], n_tried = 0, h;
     int is_refine;
     *n_refine = 0;
-    pbx_jam_search_init(s, h_desc, n, refine);
+    pbx_jam_search_init(s, h_desc, n, refine, 0);
     while (n_tried < 256 && pbx_jam_search_next(s, tried, n_tried, &h, &is_refine)) {
         tried[n_tried++] = h;
         *n_refine += is_refine != 0;
@@ -187,20 +242,25 @@ static void test_jam_search(void)
     n = search_with_threshold(tight, 3, 1, 11, &s, &n_ref);
     CHECK(pbx_jam_search_has_bracket(&s) && s.h1 == 10 && s.h2 == 11 && n_ref == 0);
 
-    /* An undecided width in the scan: no bracket.  In the bisection: the
-     * bracket found so far stands. */
+    /* An undecided width in the scan is skipped: the bracket comes from the
+     * decided widths around it.  In the bisection the bracket found so far
+     * stands. */
     size_t h;
     int is_refine;
     size_t tried[8];
-    pbx_jam_search_init(&s, list, 5, 1);
+    pbx_jam_search_init(&s, list, 5, 1, 0);
     CHECK(pbx_jam_search_next(&s, tried, 0, &h, &is_refine) && h == 64);
     pbx_jam_search_report(&s, 64, PBX_WIDTH_UNJAMMED);
     CHECK(pbx_jam_search_next(&s, tried, 0, &h, &is_refine) && h == 32);
     pbx_jam_search_report(&s, 32, PBX_WIDTH_UNDECIDED);
-    CHECK(!pbx_jam_search_next(&s, tried, 0, &h, &is_refine));
-    CHECK(!pbx_jam_search_has_bracket(&s) && strstr(s.note, "undecided"));
+    CHECK(pbx_jam_search_next(&s, tried, 0, &h, &is_refine) && h == 16);
+    pbx_jam_search_report(&s, 16, PBX_WIDTH_JAMMED);
+    CHECK(pbx_jam_search_has_bracket(&s) && s.h1 == 16 && s.h2 == 64 && s.n_undecided == 1);
+    /* the bisection: round(sqrt(16 * 64)) = 32 was tried: stop */
+    const size_t tried32[] = {64, 32, 16};
+    CHECK(!pbx_jam_search_next(&s, tried32, 3, &h, &is_refine));
 
-    pbx_jam_search_init(&s, list, 5, 1);
+    pbx_jam_search_init(&s, list, 5, 1, 0);
     const pbx_width_verdict v[] = {PBX_WIDTH_UNJAMMED, PBX_WIDTH_UNJAMMED, PBX_WIDTH_UNJAMMED,
                                    PBX_WIDTH_JAMMED, PBX_WIDTH_UNDECIDED};
     size_t k = 0;
@@ -213,8 +273,27 @@ static void test_jam_search(void)
     CHECK(pbx_jam_search_has_bracket(&s) && s.h1 == 8 && s.h2 == 16);
     CHECK(!pbx_jam_search_next(&s, tried, k, &h, &is_refine));
 
+    /* Two widths below the first jammed one (the cusp): 64, 32, 16 unjammed,
+     * 8 jammed, then 4 and 2; an unjammed width below h1 moves nothing. */
+    const size_t list7[] = {64, 32, 16, 8, 4, 2, 1};
+    pbx_jam_search_init(&s, list7, 7, 0, 2);
+    const pbx_width_verdict v7[] = {PBX_WIDTH_UNJAMMED, PBX_WIDTH_UNJAMMED, PBX_WIDTH_UNJAMMED,
+                                    PBX_WIDTH_JAMMED, PBX_WIDTH_UNJAMMED, PBX_WIDTH_JAMMED};
+    k = 0;
+    while (k < 7 && pbx_jam_search_next(&s, tried, k, &h, &is_refine)) {
+        CHECK(k < 6);
+        if (k >= 6)
+            break;
+        tried[k] = h;
+        pbx_jam_search_report(&s, h, v7[k]);
+        k++;
+    }
+    CHECK(k == 6 && tried[5] == 2);
+    CHECK(pbx_jam_search_has_bracket(&s) && s.h1 == 8 && s.h2 == 16);
+    CHECK(strstr(s.note, "not monotone") != NULL);
+
     /* A bisection that meets a width already tried stops. */
-    pbx_jam_search_init(&s, list, 5, 1);
+    pbx_jam_search_init(&s, list, 5, 1, 0);
     for (int i = 0; i < 4; i++) {
         CHECK(pbx_jam_search_next(&s, tried, 0, &h, &is_refine));
         pbx_jam_search_report(&s, h, i < 3 ? PBX_WIDTH_UNJAMMED : PBX_WIDTH_JAMMED);
@@ -223,7 +302,7 @@ static void test_jam_search(void)
     CHECK(!pbx_jam_search_next(&s, already, 1, &h, &is_refine));
 
     /* An empty list ends at once. */
-    pbx_jam_search_init(&s, list, 0, 1);
+    pbx_jam_search_init(&s, list, 0, 1, 0);
     CHECK(!pbx_jam_search_next(&s, tried, 0, &h, &is_refine));
 }
 
@@ -234,16 +313,28 @@ static void test_crossover(void)
     double a1, a2, as;
     CHECK(pbx_crossover(alpha, r, 5, 1.0, &a1, &a2, &as) == PBX_CROSS_OK);
     CHECK(a1 == 1 && a2 == 10);
-    CHECK_CLOSE(as, sqrt(10.0), 1e-15);
+    /* r = 1 exactly at a1: the line through (log 1, log 1), (log 10, log 0.1)
+     * meets log c = 0 at alpha = 1. */
+    CHECK_CLOSE(as, 1.0, 1e-15);
+    /* c = 0.5: log alpha* = (log 0.5 - 0) (log 10) / (log 0.1) = log 10^(log10 2) */
+    CHECK(pbx_crossover(alpha, r, 5, 0.5, &a1, &a2, &as) == PBX_CROSS_OK);
+    CHECK_CLOSE(as, 2.0, 1e-14);
+    /* Between grid points the crossover moves with r: r = 20/alpha crosses 1
+     * at 20, on a decade grid bracketed by (10, 100). */
+    const double r20[] = {2000, 200, 20, 2, 0.2};
+    CHECK(pbx_crossover(alpha, r20, 5, 1.0, &a1, &a2, &as) == PBX_CROSS_OK);
+    CHECK(a1 == 10 && a2 == 100);
+    CHECK_CLOSE(as, 20.0, 1e-13);
     /* r = 0.01 at the largest alpha is not < 0.01: not lazy there. */
     CHECK(pbx_crossover(alpha, r, 5, 1e-2, &a1, &a2, &as) == PBX_CROSS_NOT_LAZY_AT_MAX);
     CHECK(isnan(as));
     CHECK(pbx_crossover(alpha, r, 5, 1e3, &a1, &a2, &as) == PBX_CROSS_LAZY_AT_MIN);
     CHECK(isnan(as) && isnan(a1) && a2 == 0.01);
 
+    /* r = 1/alpha seen at 0.1 and 10 only: the line in log-log hits 1 at 1. */
     const double r_gap[] = {NAN, 10, NAN, 0.1, NAN};
     CHECK(pbx_crossover(alpha, r_gap, 5, 1.0, &a1, &a2, &as) == PBX_CROSS_OK);
-    CHECK(a1 == 0.1 && a2 == 10 && fabs(as - 1.0) < 1e-15);
+    CHECK(a1 == 0.1 && a2 == 10 && fabs(as - 1.0) < 1e-14);
 
     const double r_bumpy[] = {10, 0.5, 2, 0.1, 0.01};
     CHECK(pbx_crossover(alpha, r_bumpy, 5, 1.0, &a1, &a2, &as) == PBX_CROSS_NONMONOTONE);
@@ -264,6 +355,27 @@ static void test_crossover(void)
     CHECK(pbx_count_increases(lm, se3, 6, 2.0) == 0);
     CHECK(pbx_count_increases(lm, se_nan, 6, 2.0) == 2);
     CHECK(pbx_count_increases(lm, se0, 1, 2.0) == 0);
+}
+
+static void test_lazy_slope(void)
+{
+    pbx_fit f;
+    /* r = 20 / alpha: slope -1 over the alphas with r < 0.1 (1e3, 1e4);
+     * r at 1e2 is 0.2, outside the lazy decades. */
+    const double alpha[] = {1e-1, 1, 10, 1e2, 1e3, 1e4};
+    const double r[] = {300, 30, 2, 0.2, 0.02, 0.002};
+    CHECK(pbx_lazy_slope(alpha, r, 6, 0.1, &f) == 2);
+    CHECK_CLOSE(f.slope, -1.0, 1e-12);
+    /* r = 0.3 at 1e2 and 0.02 at 1e3 with r < 0.5: three points, by hand
+     * x = 2, 3, 4 (decades), y = log10 0.3, log10 0.02, log10 0.002;
+     * slope = (y3 - y1) / 2 for three equally spaced x. */
+    const double r2[] = {300, 30, 2, 0.3, 0.02, 0.002};
+    CHECK(pbx_lazy_slope(alpha, r2, 6, 0.5, &f) == 3);
+    CHECK_CLOSE(f.slope, (log10(0.002) - log10(0.3)) / 2.0, 1e-12);
+    /* One lazy point: no slope. */
+    CHECK(pbx_lazy_slope(alpha, r, 6, 0.01, &f) == 1 && isnan(f.slope));
+    const double rn[] = {NAN, NAN, NAN, NAN, 0.02, NAN};
+    CHECK(pbx_lazy_slope(alpha, rn, 6, 0.1, &f) == 1 && isnan(f.slope));
 }
 
 static void test_ensemble(void)
@@ -295,6 +407,19 @@ static void test_ensemble(void)
     const double H[] = {1, 2, 6};
     CHECK_CLOSE(pbx_delta_f(H, 3, 1, work), 2.0, 1e-15);
     CHECK(isnan(pbx_delta_f(G, 1, 3, work)));
+
+    /* Flatness: errors 0.07, 0.073, 0.067 on 1000 points; mean 0.07,
+     * se = sqrt(0.07 0.93 / 1000) = 0.008068; 3 se = 0.024205 >= range 0.006. */
+    const double e[] = {0.07, 0.073, 0.067, NAN};
+    double range, tol;
+    CHECK(pbx_ens_flat(e, 4, 1000, 3.0, &range, &tol) == 1);
+    CHECK_CLOSE(range, 0.006, 1e-15);
+    CHECK_CLOSE(tol, 3.0 * sqrt(0.07 * 0.93 / 1000.0), 1e-15);
+    /* 0.07 and 0.11: mean 0.09, 3 sqrt(0.09 0.91 / 1000) = 0.02715 < 0.04. */
+    const double e2[] = {0.07, 0.11};
+    CHECK(pbx_ens_flat(e2, 2, 1000, 3.0, &range, &tol) == 0);
+    CHECK(pbx_ens_flat(e2, 1, 1000, 3.0, &range, &tol) == -1 && isnan(range));
+    CHECK(pbx_ens_flat(e2, 2, 0, 3.0, &range, &tol) == -1);
 }
 
 static void test_tally(void)
@@ -340,8 +465,10 @@ int main(void)
     test_stats();
     test_linfit();
     test_jam_basics();
+    test_jam_cusp();
     test_jam_search();
     test_crossover();
+    test_lazy_slope();
     test_ensemble();
     test_tally();
     test_work();

@@ -1,7 +1,12 @@
 /* The three experiment plugins, loaded as the core loads them, driven by a
  * fake service table whose "training" follows known laws:
  *   jamming   N_Delta = 0 from h_true up (seed 0) or h_true + 1 (others),
- *             0.3 N below: the bracket must be (h_true - 1, h_true);
+ *             0.3 N below: the bracket must be (h_true - 1, h_true); the
+ *             loss of a jammed run is stationary (0.05 at T/2 and T) except
+ *             at alpha = 100, where it halves over [T/2, T] until the budget
+ *             reaches 4000 steps (undecided, then extended); the test error
+ *             peaks at h_true - 1/2 (the cusp), |F| = 1 + 5/h;
+ *             seed 99 always ends on NaN (excluded, never N_Delta = 0);
  *   kernel    r = 3 / alpha: the c = 1 crossover is at sqrt(1 * 10);
  *   ensemble  F = y m + (noise of std 1/sqrt(h)): delta F ~ h^-1/2.
  * Checked: the tables (every row of a table has the same columns), the
@@ -44,12 +49,12 @@ struct pb_exp_ctx {
     char row_kind[32];
     size_t n_row;
     int bad_rows;
-    int rows_by_kind[8];
+    int rows_by_kind[10];
     /* claims */
     claim_rec claims[MAX_CLAIMS];
     size_t n_claims;
     /* training */
-    int64_t n_train, n_km, max_seen_h;
+    int64_t n_train, n_km, max_seen_h, n_extend, n_invalid_cells;
     double *out, *yv, *km_out;
     /* for checking the jamming point row */
     double point_h1, point_h2, point_hstar;
@@ -58,7 +63,7 @@ struct pb_exp_ctx {
 };
 
 static const char *kinds[] = {"scan", "point", "run_mean", "crossover", "kernel_machine",
-                              "curve", "summary", "fit"};
+                              "curve", "summary", "fit", "crossover_fit", "flat"};
 
 static uint64_t splitmix(uint64_t x)
 {
@@ -242,15 +247,28 @@ static int f_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_run
         x->max_seen_h = (int64_t)s->h;
     r->ok = 1;
     r->N = (size_t)n_params(s);
+    x->n_extend += strcmp(role, "extend") == 0;
     size_t h_ok = H_TRUE + (s->seed_init > 0 ? 1 : 0);
     r->train_nd = s->h >= h_ok ? 0 : (int64_t)(0.3 * (double)r->N);
+    r->train_nd_tol = r->train_nd;
     snprintf(r->stop_reason, sizeof r->stop_reason, "%s", r->train_nd ? "max_steps" : "converged");
-    r->steps = 100;
+    r->steps = r->train_nd ? s->max_steps : 100;
+    r->has_half = r->train_nd > 0;
+    r->half_steps = s->max_steps / 2;
+    r->train_loss = r->train_nd ? 0.05 : 0.0;
+    r->half_train_loss = r->train_nd ? (s->alpha == 100 && s->max_steps < 4000 ? 0.1 : 0.05) : NAN;
     r->ntk_r = s->want_ntk ? 3.0 / s->alpha * (1.0 + 0.05 * (double)s->seed_init) : NAN;
     r->dw_rel = 0.1 / s->alpha;
-    r->out_norm = 1.0;
+    r->out_norm = 1.0 + 5.0 / (double)s->h;
     fill_outputs(x, s, 1);
     r->test_err = err_of(x->out, x->yv);
+    if (strcmp(role, "member") != 0 && !s->want_ntk)
+        r->test_err = 0.1 + 0.05 / (1.0 + fabs((double)s->h - (H_TRUE - 0.5))) +
+                      0.001 * (double)s->seed_init;
+    if (s->seed_init == 99) { /* diverged: no count of N_Delta */
+        snprintf(r->stop_reason, sizeof r->stop_reason, "nan");
+        r->train_nd = r->train_nd_tol = -1;
+    }
     if (s->want_test_outputs) {
         r->n_test = N_TEST;
         r->test_out = x->out;
@@ -303,6 +321,8 @@ static void f_cell_str(pb_exp_ctx *x, const char *col, const char *v)
 static void f_cell_int(pb_exp_ctx *x, const char *col, int64_t v)
 {
     add_cell(x, col);
+    if (strcmp(x->row_kind, "scan") == 0 && strcmp(col, "n_invalid") == 0)
+        x->n_invalid_cells += v;
     if (strcmp(x->row_kind, "point") == 0 && strcmp(col, "h1") == 0)
         x->point_h1 = (double)v;
     if (strcmp(x->row_kind, "point") == 0 && strcmp(col, "h2") == 0)
@@ -318,7 +338,7 @@ static void f_cell_dbl(pb_exp_ctx *x, const char *col, double v)
         v < x->km_corr_min)
         x->km_corr_min = v;
     if (strcmp(x->row_kind, "crossover") == 0 && strcmp(col, "alpha_star") == 0)
-        x->cross_astar_c1 = v; /* the last crossover row is c = 1 */
+        x->cross_astar_c1 = v; /* the last crossover row of a width is c = 1 */
 }
 static void f_cell_empty(pb_exp_ctx *x, const char *col)
 {
@@ -451,14 +471,49 @@ static void test_jamming(void)
     CHECK_MSG(x.n_errors == 0, "%s", x.errors);
     CHECK(x.n_train <= runs);
     CHECK(x.bad_rows == 0);
-    /* 64, 32, 16, 8 scanned; then 11, 9, 10 bisected (per alpha). */
-    CHECK_MSG(kind_rows(&x, "scan") == 2 * 7, "%d scan rows", kind_rows(&x, "scan"));
+    /* 64, 32, 16, 8 scanned, 4 below h1 (below_h1 = 2, one left in the
+     * list); then 11, 9, 10 bisected (per alpha). */
+    CHECK_MSG(kind_rows(&x, "scan") == 2 * 8, "%d scan rows", kind_rows(&x, "scan"));
     CHECK(kind_rows(&x, "point") == 2);
     CHECK(x.point_h1 == H_TRUE - 1 && x.point_h2 == H_TRUE);
     CHECK_CLOSE(x.point_hstar, sqrt((double)(H_TRUE - 1) * H_TRUE), 1e-12);
+    /* alpha = 100: each jammed seed is undecided at 1000 and 2000 steps and
+     * jammed at 4000: 2 extensions x 3 seeds x 5 jammed widths (8, 4, 9, 10
+     * and h1 = 10 counted once: 8, 4, 9, 10) = 24. */
+    CHECK_MSG(x.n_extend == 2 * 3 * 4, "%lld extensions", (long long)x.n_extend);
     const claim_rec *c = find_claim(&x, "jamming_sharp[alpha=1]");
     CHECK(c && c->verdict == PB_VERDICT_PASS && fabs(c->measured - 0.3) < 0.01);
     CHECK(find_claim(&x, "jamming_sharp[alpha=100]") != NULL);
+    /* The cusp: mean test error peaks at h = 10 = h1, 0.1343 against
+     * 0.1010 at h = 64, with a seed spread of 0.001. */
+    c = find_claim(&x, "test_error_cusp[alpha=1]");
+    CHECK_MSG(c && c->verdict == PB_VERDICT_PASS, "cusp %g", c ? c->measured : NAN);
+    CHECK(c && fabs(c->measured - (0.05 / 1.5 - 0.05 / 54.5)) < 1e-9);
+    /* |F| = 1 + 5/h falls with h at 11, 16, 32, 64: no increase. */
+    c = find_claim(&x, "out_norm_rises_to_jamming[alpha=1]");
+    CHECK(c && c->verdict == PB_VERDICT_PASS && c->measured == 0);
+    ctx_free(&x);
+
+    /* A seed that always ends on NaN is excluded: the verdicts stand on the
+     * three others, and every width says it excluded one run. */
+    static const char *const keys_nan[][2] = {
+        {"h", "8, 16, 32"}, {"alpha", "1"}, {"seeds", "0, 1, 2, 99"}, {"refine", "0"},
+        {NULL, NULL}};
+    ctx_init(&x, keys_nan);
+    CHECK(vt->run(&fake, &x) == 0 && x.n_errors == 0);
+    CHECK(x.point_h1 == 8 && x.point_h2 == 16);
+    CHECK_MSG(x.n_invalid_cells == 3, "%lld excluded", (long long)x.n_invalid_cells);
+    c = find_claim(&x, "jamming_sharp[alpha=1]");
+    CHECK(c && c->verdict == PB_VERDICT_PASS);
+    ctx_free(&x);
+
+    /* The soft hinge: N_Delta / N reported, sharpness not judged. */
+    static const char *const keys_soft[][2] = {
+        {"h", "8, 16"}, {"alpha", "1"}, {"loss", "softhinge"}, {"refine", "0"}, {NULL, NULL}};
+    ctx_init(&x, keys_soft);
+    CHECK(vt->run(&fake, &x) == 0 && x.n_errors == 0);
+    c = find_claim(&x, "jamming_sharp[alpha=1]");
+    CHECK(c && c->verdict == PB_VERDICT_NOT_JUDGED && fabs(c->measured - 0.3) < 0.01);
     ctx_free(&x);
 
     /* Without refinement the bracket is (8, 16); everything unjammed gives
@@ -469,6 +524,8 @@ static void test_jamming(void)
     CHECK(vt->run(&fake, &x) == 0);
     c = find_claim(&x, "jamming_sharp[alpha=1]");
     CHECK(c && c->verdict == PB_VERDICT_NOT_JUDGED && isnan(c->measured));
+    c = find_claim(&x, "test_error_cusp[alpha=1]");
+    CHECK(c && c->verdict == PB_VERDICT_NOT_JUDGED);
     CHECK(kind_rows(&x, "point") == 1 && x.bad_rows == 0);
     ctx_free(&x);
 
@@ -477,8 +534,11 @@ static void test_jamming(void)
     static const char *const bad2[][2] = {{"alpha", "1, -2"}, {NULL, NULL}};
     static const char *const bad3[][2] = {{"refine", "2"}, {NULL, NULL}};
     static const char *const bad4[][2] = {{"seeds", "0, x"}, {NULL, NULL}};
-    const char *const (*bads[])[2] = {bad, bad2, bad3, bad4};
-    for (size_t i = 0; i < 4; i++) {
+    static const char *const bad5[][2] = {{"max_steps_cap", "0"}, {NULL, NULL}};
+    static const char *const bad6[][2] = {{"loss_rtol", "-0.1"}, {NULL, NULL}};
+    static const char *const bad7[][2] = {{"margin_tol", "2"}, {NULL, NULL}};
+    const char *const (*bads[])[2] = {bad, bad2, bad3, bad4, bad5, bad6, bad7};
+    for (size_t i = 0; i < 7; i++) {
         ctx_init(&x, bads[i]);
         CHECK(vt->plan(&fake, &x, &runs, &gflop) == -1);
         CHECK(vt->run(&fake, &x) == -1);
@@ -509,13 +569,21 @@ static void test_kernel(void)
     CHECK(x.n_train + x.n_km == runs);
     CHECK(x.bad_rows == 0);
     CHECK(kind_rows(&x, "run_mean") == 10 && kind_rows(&x, "crossover") == 4 &&
-          kind_rows(&x, "kernel_machine") == 6);
-    /* r = 3/alpha: crosses 1 between alpha 1 and 10. */
-    CHECK_CLOSE(x.cross_astar_c1, sqrt(10.0), 1e-12);
+          kind_rows(&x, "kernel_machine") == 6 && kind_rows(&x, "crossover_fit") == 2);
+    /* r = 3 g / alpha with g = (1 * 1.05 * 1.1)^(1/3), the geometric mean of
+     * the seed factors: a power law, so the line in log-log between the
+     * grid points 1 and 10 hits 1 exactly at 3 g. */
+    CHECK_CLOSE(x.cross_astar_c1, 3.0 * cbrt(1.05 * 1.1), 1e-12);
     const claim_rec *c = find_claim(&x, "ntk_r_monotone[h=32]");
     CHECK(c && c->verdict == PB_VERDICT_PASS && c->measured == 0);
-    c = find_claim(&x, "ntk_r_small_at_large_alpha[h=64]");
-    CHECK(c && c->verdict == PB_VERDICT_PASS && c->measured < 0.01);
+    /* r < 0.1 at alpha 100 and 1000: slope -1. */
+    c = find_claim(&x, "ntk_r_lazy_slope[h=64]");
+    CHECK(c && c->verdict == PB_VERDICT_PASS && fabs(c->measured + 1.0) < 1e-12);
+    /* alpha* is the same at h = 32 and 64: slope 0. */
+    c = find_claim(&x, "crossover_h_slope[c=1]");
+    CHECK(c && c->verdict == PB_VERDICT_PASS && fabs(c->measured) < 1e-12);
+    c = find_claim(&x, "crossover_h_slope[c=0.01]");
+    CHECK(c && c->verdict == PB_VERDICT_NOT_JUDGED);
     c = find_claim(&x, "net_matches_kernel_machine[h=64]");
     CHECK(c && c->verdict == PB_VERDICT_PASS && c->measured <= 0.01);
     CHECK(x.km_corr_min > 0.999);
@@ -529,8 +597,10 @@ static void test_kernel(void)
     CHECK(x.n_km == 0);
     c = find_claim(&x, "net_matches_kernel_machine[h=32]");
     CHECK(c && c->verdict == PB_VERDICT_NOT_JUDGED);
-    c = find_claim(&x, "ntk_r_small_at_large_alpha[h=32]");
-    CHECK(c && c->verdict == PB_VERDICT_FAIL); /* r = 0.3 at alpha = 10 */
+    c = find_claim(&x, "ntk_r_lazy_slope[h=32]");
+    CHECK(c && c->verdict == PB_VERDICT_NOT_JUDGED); /* r >= 0.1 everywhere */
+    c = find_claim(&x, "crossover_h_slope[c=1]");
+    CHECK(c && c->verdict == PB_VERDICT_NOT_JUDGED); /* one width */
     ctx_free(&x);
 
     static const char *const bad[][2] = {{"km_tol_err", "-1"}, {NULL, NULL}};
@@ -559,8 +629,10 @@ static void test_ensemble(void)
     CHECK_MSG(x.n_errors == 0, "%s", x.errors);
     CHECK(x.bad_rows == 0);
     CHECK(kind_rows(&x, "curve") == 5 * 8 && kind_rows(&x, "summary") == 5 &&
-          kind_rows(&x, "fit") == 1);
-    const claim_rec *c = find_claim(&x, "deltaF_exponent[alpha=1]");
+          kind_rows(&x, "fit") == 1 && kind_rows(&x, "flat") == 1);
+    const claim_rec *c = find_claim(&x, "ensemble_error_flat_in_h[alpha=1]");
+    CHECK(c && c->verdict != PB_VERDICT_NOT_JUDGED && isfinite(c->measured));
+    c = find_claim(&x, "deltaF_exponent[alpha=1]");
     CHECK(c && c->verdict == PB_VERDICT_PASS);
     CHECK_MSG(c && fabs(c->measured + 0.5) < 0.05, "slope %g", c ? c->measured : NAN);
     /* Every width is above H_TRUE + 1: every member converged, all judged. */
@@ -585,6 +657,17 @@ static void test_ensemble(void)
     CHECK(c && c->verdict == PB_VERDICT_NOT_JUDGED);
     c = find_claim(&x, "deltaF_exponent[alpha=1]");
     CHECK(c && c->verdict == PB_VERDICT_NOT_JUDGED && isfinite(c->measured));
+    ctx_free(&x);
+
+    /* A member that ends on NaN (case 01: its outputs are meaningless) is
+     * excluded: the claim is not judged, never passed. */
+    static const char *const keys_nan[][2] = {{"h", "16, 32"}, {"seeds", "0, 99"}, {NULL, NULL}};
+    ctx_init(&x, keys_nan);
+    CHECK(vt->run(&fake, &x) == 0 && x.bad_rows == 0 && x.n_errors == 0);
+    c = find_claim(&x, "ensemble_beats_single[h=16,alpha=1]");
+    CHECK(c && c->verdict == PB_VERDICT_NOT_JUDGED);
+    c = find_claim(&x, "ensemble_error_flat_in_h[alpha=1]");
+    CHECK(c && c->verdict == PB_VERDICT_NOT_JUDGED);
     ctx_free(&x);
 
     /* One seed: no ensemble, nothing judged, nothing non-finite written. */

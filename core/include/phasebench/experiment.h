@@ -35,7 +35,7 @@ extern "C" {
 
 #define PB_EXPERIMENT_ABI_MAGIC 0x70624558u /* "pbEX" */
 #define PB_EXPERIMENT_ABI_MAJOR 1u
-#define PB_EXPERIMENT_ABI_MINOR 0u
+#define PB_EXPERIMENT_ABI_MINOR 1u
 
 #define PB_EXPERIMENT_DESC_SYMBOL pb_experiment_desc
 #define PB_EXPERIMENT_ENTRY_SYMBOL pb_experiment_entry
@@ -76,8 +76,8 @@ typedef struct pb_exp_ctx pb_exp_ctx;
 /* One training run.  Start from svc->run_defaults(), which fills the
  * battery's [defaults] and the experiment section's training keys (dataset,
  * d, ptr, pte, ptk, L, h, act, act_beta, alpha, loss, loss_beta,
- * loss_margin, tau_over_h, tau_alpha_crit, seed_init, seed_data, max_steps,
- * max_time), then change what the experiment varies. */
+ * loss_margin, margin_tol, tau_over_h, tau_alpha_crit, seed_init, seed_data,
+ * max_steps, max_time), then change what the experiment varies. */
 typedef struct pb_run_spec {
     uint32_t struct_size;     /* sizeof(pb_run_spec) */
     char dataset[256];
@@ -94,13 +94,16 @@ typedef struct pb_run_spec {
     double max_time;
     int want_ntk;             /* measure r = |Theta_T - Theta_0| / |Theta_0| on the kernel set */
     int want_test_outputs;    /* return the final test outputs */
+    /* ABI 1.1 (read by the core only when struct_size covers it) */
+    double margin_tol;        /* converged also when every y F >= loss_margin - margin_tol (0: strict) */
 } pb_run_spec;
 
 typedef struct pb_run_result {
     uint32_t struct_size;
     int ok;                   /* 0: the run failed; `error` says why */
     char error[512];
-    char stop_reason[16];     /* converged, max_steps, max_time, wall, nan, zero_grad, stalled, error */
+    char stop_reason[16];     /* converged, max_steps, max_time, wall, nan, zero_grad, stalled, error;
+                               * nan: train_nd is -1 (no count), never 0 */
     size_t N;                 /* parameters */
     int64_t steps;
     double t;
@@ -114,6 +117,12 @@ typedef struct pb_run_result {
     size_t n_test;
     const double *test_out;   /* n_test values of F = alpha (f - f0) (want_test_outputs); valid until the next train call */
     const double *test_y;     /* n_test labels (+-1), same lifetime */
+    /* ABI 1.1 */
+    int64_t train_nd_tol;     /* #{y F < loss_margin - margin_tol}; -1 when not counted (nan) */
+    int has_half;             /* the run passed half its step budget, max_steps / 2: */
+    int64_t half_steps;       /*   that step, */
+    double half_train_loss;   /*   the training loss there */
+    int64_t half_train_nd;    /*   and N_Delta there (strict) */
 } pb_run_result;
 
 /* The kernel machine of docs/physics.md section 7.5 with the NTK at the initial
