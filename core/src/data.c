@@ -334,6 +334,14 @@ int pb_data_check(const char *spec, size_t d, size_t n_needed, char *err,
                             "%s: d = %zu is more than the %zu pixels of its "
                             "images (PCA cannot make more components than "
                             "inputs)", spec, d, dim);
+    /* The covariance of n centred samples has rank at most n - 1: the
+     * bound known from the headers (the exact rank, which constant pixels
+     * lower further, is checked when the pool is prepared). */
+    if (d > 0 && n > 0 && d > n - 1)
+        return pb_data_errf(err, err_len,
+                            "%s: d = %zu PCA components, but the covariance of "
+                            "its %zu samples has rank at most %zu", spec, d, n,
+                            n - 1);
     if (n_needed > n)
         return pb_data_errf(err, err_len,
                             "%s: ptr + pte + ptk = %zu samples, but its pool "

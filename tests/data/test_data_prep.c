@@ -264,8 +264,46 @@ static void test_errors(void)
     CHECK(pb_prep_images(&empty, 0, &x, NULL, err, sizeof err) == -1);
 }
 
+/* PCA to more components than the covariance's rank would make inputs that
+ * are identically zero: refused with the rank.  The rank is at most n - 1
+ * (centring) and is lowered further by pixels that never vary. */
+static void test_pca_rank(void)
+{
+    const size_t n = 20, dim = 16;
+    pb_raw_images raw = make_raw(n, dim);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < dim; j++)
+            raw.pix[i * dim + j] = j < 10 ? rand_byte(11, i * dim + j) : 77; /* 6 constant pixels */
+    double *x = NULL;
+    char err[512] = "";
+    /* Per-sample normalisation keeps a constant pixel constant only up to
+     * each sample's scale, which is one more direction: rank <= 10 + 1 - 1. */
+    CHECK(pb_prep_images(&raw, 12, &x, NULL, err, sizeof err) == -1);
+    CHECK_MSG(strstr(err, "exceeds the rank") != NULL, "%s", err);
+    printf("expected failure: %s\n", err);
+    free(x);
+    x = NULL;
+    CHECK_MSG(pb_prep_images(&raw, 5, &x, NULL, err, sizeof err) == 0, "%s", err);
+    free(x);
+    pb_raw_images_free(&raw);
+
+    /* Fewer samples than pixels: rank n - 1. */
+    raw = make_raw(12, 36);
+    for (size_t i = 0; i < 12 * 36; i++)
+        raw.pix[i] = rand_byte(12, i);
+    x = NULL;
+    CHECK(pb_prep_images(&raw, 30, &x, NULL, err, sizeof err) == -1);
+    CHECK_MSG(strstr(err, "rank 11") != NULL, "%s", err);
+    free(x);
+    x = NULL;
+    CHECK_MSG(pb_prep_images(&raw, 11, &x, NULL, err, sizeof err) == 0, "%s", err);
+    free(x);
+    pb_raw_images_free(&raw);
+}
+
 int main(void)
 {
+    test_pca_rank();
     test_centre_normalise();
     test_zero_sample();
     test_pca_properties();
