@@ -20,6 +20,7 @@ static const command commands[] = {
     {"check", pb_cmd_check, "check a backend against the reference, op by op and along a trajectory"},
     {"compare", pb_cmd_compare, "compare a run folder with a stored reference"},
     {"bench", pb_cmd_bench, "time the flow step and the NTK per backend vs the GEMM roofline"},
+    {"merge", pb_cmd_merge, "join the shard folders of `run --shard K/N` into one run folder"},
 };
 
 static void usage(FILE *f)

@@ -1,5 +1,6 @@
 /* `phasebench compare`: argument handling around pb_compare_dirs. */
 #include "compare.h"
+#include "run_manifest.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -75,6 +76,12 @@ int pb_cmd_compare(int argc, char **argv)
     if (n_dirs != 2) {
         fprintf(stderr, "phasebench compare: needs RUN_DIR and REF_DIR\n");
         usage(stderr);
+        return 2;
+    }
+
+    char incomplete[1024];
+    if (pb_run_dir_incomplete(dirs[0], incomplete, sizeof incomplete, NULL)) {
+        fprintf(stderr, "phasebench compare: %s\n", incomplete);
         return 2;
     }
 

@@ -11,5 +11,6 @@ int pb_cmd_compare(int argc, char **argv);
 int pb_cmd_run(int argc, char **argv);
 int pb_cmd_check(int argc, char **argv);
 int pb_cmd_bench(int argc, char **argv);
+int pb_cmd_merge(int argc, char **argv);
 
 #endif
