@@ -1,10 +1,37 @@
+#define _GNU_SOURCE /* tdestroy */
 #include "battery_units.h"
 
 #include "strutil.h"
 
 #include <math.h>
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* An entry of the lookup tree (a balanced tree of libc's tsearch: the plans
+ * of the paper's grids hold thousands of units). */
+typedef struct unit_ref {
+    size_t section;
+    int declared;
+    const char *text;
+    size_t idx;
+} unit_ref;
+
+static int ref_cmp(const void *a, const void *b)
+{
+    const unit_ref *x = a, *y = b;
+    if (x->section != y->section)
+        return x->section < y->section ? -1 : 1;
+    if (x->declared != y->declared)
+        return x->declared - y->declared;
+    return strcmp(x->text, y->text);
+}
+
+static void ref_free(void *r)
+{
+    free((void *)((unit_ref *)r)->text);
+    free(r);
+}
 
 void pb_units_free(pb_units *p)
 {
@@ -13,20 +40,16 @@ void pb_units_free(pb_units *p)
         pb_unit_rec_free(&p->u[i].rec);
     }
     free(p->u);
+    if (p->index)
+        tdestroy(p->index, ref_free);
     memset(p, 0, sizeof *p);
 }
 
 pb_unit *pb_units_find(pb_units *p, size_t section, const char *declared, const char *key)
 {
-    for (size_t i = 0; i < p->n; i++) {
-        pb_unit *u = &p->u[i];
-        if (u->section != section)
-            continue;
-        if (declared ? (!u->key && strcmp(u->declared, declared) == 0)
-                     : (u->key && strcmp(u->key, key) == 0))
-            return u;
-    }
-    return NULL;
+    unit_ref want = {section, declared != NULL, declared ? declared : key, 0};
+    unit_ref **hit = tfind(&want, &p->index, ref_cmp);
+    return hit ? &p->u[(*hit)->idx] : NULL;
 }
 
 /* File names stay portable: anything but [A-Za-z0-9._+=-] becomes '_'. */
@@ -55,6 +78,16 @@ pb_unit *pb_units_add(pb_units *p, size_t section, const char *declared, const c
         return NULL;
     if (declared)
         pb_strcpy_trunc(u->declared, sizeof u->declared, declared);
+    unit_ref *ref = malloc(sizeof *ref);
+    char *text = strdup(declared ? declared : key);
+    if (ref && text)
+        *ref = (unit_ref){section, declared != NULL, text, p->n};
+    if (!ref || !text || !tsearch(ref, &p->index, ref_cmp)) {
+        free(ref);
+        free(text);
+        free(u->key);
+        return NULL;
+    }
     snprintf(u->id, sizeof u->id, "%04zu-%.180s", p->n + 1, desc);
     sanitize(u->id);
     u->section = section;

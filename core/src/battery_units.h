@@ -37,6 +37,7 @@ typedef struct pb_unit {
 typedef struct pb_units {
     pb_unit *u;
     size_t n, cap;
+    void *index;          /* tsearch tree: (section, key or declared name) -> unit */
 } pb_units;
 
 void pb_units_free(pb_units *p);

@@ -84,6 +84,8 @@ struct pb_exp_ctx {
     pb_table table;           /* <name>.csv */
     pb_row row;               /* the row being filled */
     double *test_out, *test_y;/* last run's test outputs */
+    size_t placeholder_n;     /* test_out/test_y hold placeholder outputs of this length */
+    int target_seen;          /* work pass: the target unit's calls have begun */
     double *km_out;
 };
 
