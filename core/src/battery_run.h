@@ -26,7 +26,7 @@ typedef struct pb_run_options {
      * shards' manifests (a backend is opened only if a unit is missing) */
     int merging;
     const char *merge_features;
-    const char *merge_battery_hash; /* refuse a battery file that changed */
+    const char *merge_battery_hash; /* merge, resume: refuse a battery file that changed */
 } pb_run_options;
 
 typedef struct pb_run_summary {

@@ -72,7 +72,8 @@ static int parse_shard(const char *s, int *k, int *n)
  * interrupted run's, read from its manifest. */
 static int resume_options(const char *dir, char *path, size_t path_len, char *backend,
                           size_t backend_len, char *dtype, size_t dtype_len, int *threads,
-                          double *scale, int *shard_k, int *shard_n)
+                          double *scale, int *shard_k, int *shard_n, char *hash,
+                          size_t hash_len)
 {
     pb_manifest m;
     char err[1024], msg[1024];
@@ -89,6 +90,16 @@ static int resume_options(const char *dir, char *path, size_t path_len, char *ba
             return 2;
         }
     const char *status = pb_manifest_get(&m, "status");
+    const char *commit = pb_manifest_get(&m, "build_commit");
+    if (commit && strcmp(commit, PB_BUILD_COMMIT) != 0) {
+        fprintf(stderr, "phasebench run: --resume: %s was started by build %s, this is build %s: "
+                "its finished units cannot be mixed with this build's; resume it with the same "
+                "build\n", dir, commit, PB_BUILD_COMMIT);
+        pb_manifest_free(&m);
+        return 2;
+    }
+    const char *bhash = pb_manifest_get(&m, "battery_hash");
+    snprintf(hash, hash_len, "%s", bhash ? bhash : "");
     int alive = 0;
     int incomplete = pb_run_dir_incomplete(dir, msg, sizeof msg, &alive);
     int rc = -1;
@@ -121,7 +132,7 @@ int pb_cmd_run(int argc, char **argv)
 {
     char backend[64] = "", dtype_s[8] = "f64", out[1024] = "", device[128] = "";
     int threads = 0, dry = 0, quiet = 0, jobs = 0;
-    char shard[32] = "", resume[1024] = "";
+    char shard[32] = "", resume[1024] = "", resume_hash[64] = "";
     double scale = 1.0;
     pb_opt opts[] = {
         {"backend", PB_OPT_STR, backend, sizeof backend, 0, 0, "NAME", "backend plugin (default: best available)", 0},
@@ -160,7 +171,8 @@ int pb_cmd_run(int argc, char **argv)
                 return 2;
             }
         int rrc = resume_options(resume, path, sizeof path, backend, sizeof backend, dtype_s,
-                                 sizeof dtype_s, &threads, &scale, &shard_k, &shard_n);
+                                 sizeof dtype_s, &threads, &scale, &shard_k, &shard_n,
+                                 resume_hash, sizeof resume_hash);
         if (rrc >= 0)
             return rrc;
         pb_strcpy_trunc(out, sizeof out, resume);
@@ -201,7 +213,8 @@ int pb_cmd_run(int argc, char **argv)
         pb_registry_free(&reg);
     }
     pb_run_options o = {path, backend, dtype, threads, device[0] ? device : NULL, out, dry, quiet,
-                        scale, jobs, shard_k, shard_n, resume[0] != 0, 0, NULL, NULL};
+                        scale, jobs, shard_k, shard_n, resume[0] != 0, 0, NULL,
+                        resume_hash[0] ? resume_hash : NULL};
     pb_run_summary sum;
     int rc = pb_battery_run(&o, &sum, err, sizeof err);
     if (rc == 2)

@@ -48,3 +48,26 @@ for jobs in 1 2 1 2; do
     same_reports "$work/whole" "$d"
 done
 echo "resume: 4 runs killed at random moments, resumed to the uninterrupted reports"
+
+# a battery file edited since the run started is refused on resume
+cp "$battery" "$work/edited.battery"
+"$pb" run "$work/edited.battery" --backend ref --out "$work/edited" --quiet
+sed -i 's/^status,.*/status,interrupted/' "$work/edited/manifest.csv"
+echo "# edited" >> "$work/edited.battery"
+if "$pb" run --resume "$work/edited" --quiet 2> "$work/err"; then
+    echo "resume took a battery that changed"; exit 1
+fi
+grep -q "has changed" "$work/err" || { cat "$work/err"; exit 1; }
+# a run that is still going is not resumed behind its back
+"$pb" run "$battery" --backend ref --scale $scale --jobs 1 --out "$work/busy" --quiet &
+busy=$!
+i=0
+while [ ! -f "$work/busy/manifest.csv" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+if [ "$(manifest_value "$work/busy" status)" = running ]; then
+    if "$pb" run --resume "$work/busy" --quiet 2> "$work/err"; then
+        echo "resume ran beside a live run"; kill -9 $busy; exit 1
+    fi
+    grep -q "still going" "$work/err" || { cat "$work/err"; kill -9 $busy; exit 1; }
+fi
+wait $busy
+echo "resume: a changed battery and a live run refused"
