@@ -111,6 +111,9 @@ static int resume_options(const char *dir, char *path, size_t path_len, char *ba
                 "to do\n", dir, status);
         rc = 0;
     } else {
+        char *hint = strstr(msg, "; continue");
+        if (hint)
+            *hint = '\0'; /* that is what is being done */
         if (incomplete)
             fprintf(stderr, "phasebench run: resuming: %s\n", msg);
         snprintf(path, path_len, "%s", pb_manifest_get(&m, "battery_path"));
