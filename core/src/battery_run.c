@@ -604,6 +604,15 @@ static int resolve_jobs(const pb_bat_runner *r, size_t n_todo)
     return j;
 }
 
+/* Estimated work, descending; plan order among equals. */
+static int by_work_desc(const void *a, const void *b)
+{
+    const pb_unit *x = *(const pb_unit *const *)a, *y = *(const pb_unit *const *)b;
+    if (x->gflop != y->gflop)
+        return x->gflop > y->gflop ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
 /* Computes the units of this run (or shard) that are not finished. */
 static int compute_missing(pb_bat_runner *r, const planned *pl, const char *start, char *err,
                            size_t err_len)
@@ -650,6 +659,8 @@ static int compute_missing(pb_bat_runner *r, const planned *pl, const char *star
             }
         }
     } else if (n_todo > 0) {
+        /* the longest first, so that no long unit starts last */
+        qsort(todo, n_todo, sizeof *todo, by_work_desc);
         /* No backend instance is held across fork (threads, devices): the
          * workers create their own from the plugins loaded here. */
         if (r->have_session && r->session.be) {
