@@ -307,9 +307,14 @@ static char *get_str(cursor *c)
     if (c->bad)
         return NULL;
     char *colon = memchr(c->p, ':', (size_t)(c->end - c->p));
+    if (!colon || colon == c->p || colon - c->p > 20) {
+        c->bad = 1;
+        return NULL;
+    }
+    /* the digits end at the colon, inside the buffer */
     char *stop;
     unsigned long long n = strtoull(c->p, &stop, 10);
-    if (!colon || stop != colon || n > (unsigned long long)(c->end - colon - 1)) {
+    if (stop != colon || n > (unsigned long long)(c->end - colon - 1)) {
         c->bad = 1;
         return NULL;
     }

@@ -71,3 +71,14 @@ if [ "$(manifest_value "$work/busy" status)" = running ]; then
 fi
 wait $busy
 echo "resume: a changed battery and a live run refused"
+
+# a damaged unit file is computed again, not trusted
+"$pb" run "$battery" --backend ref --jobs 1 --out "$work/damaged" --quiet
+u=$(ls "$work/damaged/units" | grep '\.unit$' | head -n 3 | tail -n 1)
+head -c 200 "$work/damaged/units/$u" > "$work/cut" && mv "$work/cut" "$work/damaged/units/$u"
+sed -i 's/^status,.*/status,interrupted/' "$work/damaged/manifest.csv"
+"$pb" run --resume "$work/damaged" --jobs 1 --quiet 2> "$work/err"
+grep -q "damaged unit file" "$work/err" || { cat "$work/err"; exit 1; }
+"$pb" run "$battery" --backend ref --jobs 1 --out "$work/undamaged" --quiet
+same_reports "$work/undamaged" "$work/damaged"
+echo "resume: a damaged unit file was computed again"
