@@ -11,6 +11,8 @@ libxml2-dev libxml2-utils gnuplot-nox
 clang libclang-rt-14-dev"
 # PyTorch (about 1 GB) only for the twin of the step benchmark.
 [ "${PB_WITH_TORCH:-0}" = 1 ] && PKGS="$PKGS python3-torch"
+# Slurm and munge only for the one-node cluster test (ctest -L slurm, scripts/slurm/).
+[ "${PB_WITH_SLURM:-0}" = 1 ] && PKGS="$PKGS slurm-wlm munge"
 
 missing=""
 for p in $PKGS; do

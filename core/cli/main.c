@@ -22,6 +22,7 @@ static const command commands[] = {
     {"bench", pb_cmd_bench, "time the flow step and the NTK per backend vs the GEMM roofline"},
     {"plot", pb_cmd_plot, "draw the paper's figures from a run folder and write report.html"},
     {"experiments", pb_cmd_experiments, "list experiment plugins, their state and path"},
+    {"merge", pb_cmd_merge, "join the shard folders of `run --shard K/N` into one run folder"},
 };
 
 static void usage(FILE *f)

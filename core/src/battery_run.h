@@ -18,6 +18,15 @@ typedef struct pb_run_options {
     int dry_run;             /* plan only: runs and work per experiment */
     int quiet;               /* no progress line */
     double scale;            /* budget multiplier (max_steps), 1 = as written */
+    /* scale-out (battery_units.h) */
+    int jobs;                /* units computed at once by worker processes; 0: auto */
+    int shard_k, shard_n;    /* --shard K/N: only the units of shard K (1-based); 0: all */
+    int resume;              /* out_dir holds an interrupted run: keep its finished units */
+    /* merge: out_dir/units holds every unit; the identity comes from the
+     * shards' manifests (a backend is opened only if a unit is missing) */
+    int merging;
+    const char *merge_features;
+    const char *merge_battery_hash; /* merge, resume: refuse a battery file that changed */
 } pb_run_options;
 
 typedef struct pb_run_summary {
@@ -26,7 +35,12 @@ typedef struct pb_run_summary {
     int experiments_failed;
 } pb_run_summary;
 
-/* Returns 0 when the battery ran (whatever the verdicts), 2 on a usage or
+/* Plans the battery's units of work, computes those not already in
+ * out_dir/units (all, or shard K of N) with o->jobs worker processes, then
+ * writes the report by replaying the experiments over the units' results,
+ * in plan order: the same bytes whatever the jobs, shards or interruptions
+ * (but the wall-time columns).  A shard writes its units and manifest only.
+ * Returns 0 when the battery ran (whatever the verdicts), 2 on a usage or
  * input error (message in err), 1 when an experiment failed. */
 int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size_t err_len);
 

@@ -2,6 +2,7 @@
 #include "compare.h"
 #include "junit.h"
 #include "sysutil.h"
+#include "run_manifest.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -99,6 +100,12 @@ int pb_cmd_compare(int argc, char **argv)
         fprintf(stderr, "phasebench compare: --junit needs a file\n");
         return 2;
     }
+    char incomplete[1024];
+    if (pb_run_dir_incomplete(dirs[0], incomplete, sizeof incomplete, NULL)) {
+        fprintf(stderr, "phasebench compare: %s\n", incomplete);
+        return 2;
+    }
+
     FILE *csv = NULL;
     pb_outfile csv_out = {0};
     char err[1024];

@@ -13,5 +13,6 @@ int pb_cmd_check(int argc, char **argv);
 int pb_cmd_bench(int argc, char **argv);
 int pb_cmd_plot(int argc, char **argv);
 int pb_cmd_experiments(int argc, char **argv);
+int pb_cmd_merge(int argc, char **argv);
 
 #endif

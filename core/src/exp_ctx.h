@@ -7,6 +7,7 @@
 
 #include "battery_file.h"
 #include "battery_run.h"
+#include "battery_units.h"
 #include "data.h"
 #include "platform.h"
 #include "loader.h"
@@ -16,6 +17,23 @@
 #include "train.h"
 
 #include <stdint.h>
+
+/* The passes the driver makes over the experiment plugins (battery_run.c):
+ * the report pass writes the run folder's tables from recorded unit results
+ * (computing whatever is missing); the discovery pass finds the units, every
+ * call answered by a placeholder; the work pass computes one unit (others
+ * answered by placeholders) and writes nothing but its unit file. */
+typedef enum pb_pass { PB_PASS_REPORT = 0, PB_PASS_DISCOVER = 1, PB_PASS_WORK = 2 } pb_pass;
+
+/* The backend a run's rows and manifest name, kept apart from the session
+ * (which a parent with worker processes does not hold open). */
+typedef struct pb_run_ident {
+    char backend[64];
+    char dtype[8];
+    char features[1024];
+    int threads;
+    int have;
+} pb_run_ident;
 
 /* What lives for the whole battery. */
 typedef struct pb_bat_runner {
@@ -31,7 +49,8 @@ typedef struct pb_bat_runner {
     pb_split split;
     char split_key[640];
     int have_split;
-    pb_data_prints prints;    /* fingerprints of every split used */
+    char split_fp[65];        /* SHA-256 of split (platform.h) */
+    pb_data_prints prints;    /* fingerprints of every split used (report pass) */
     /* progress */
     int64_t runs_total, runs_done, runs_failed;
     /* keys any experiment asked for during planning (for the [defaults]
@@ -43,13 +62,30 @@ typedef struct pb_bat_runner {
     size_t n_exp_plugins;
     double t_start;
     pb_run_summary *sum;
+    /* units of work */
+    pb_pass pass;
+    pb_units units;
+    pb_unit *target;          /* PB_PASS_WORK: the unit being computed */
+    pb_run_ident ident;
+    int jobs;                 /* worker processes in use */
+    int inline_calls;         /* report pass: calls computed outside any planned unit */
 } pb_bat_runner;
+
+/* Opens r->session (r->opt's backend, dtype, threads, device) if it is not
+ * open, and fills r->ident.  Returns 0, or -1 with a message. */
+int pb_bat_need_session(pb_bat_runner *r, char *err, size_t err_len);
+
+/* Loads the dataset and split of `spec` into r's cache (before forking
+ * workers, so that they share it).  Returns 0 or -1 with a message. */
+int pb_exp_preload(pb_bat_runner *r, const pb_run_spec *spec, char *err, size_t err_len);
 
 /* What lives for one experiment section. */
 struct pb_exp_ctx {
     pb_bat_runner *run;
     const pb_bat_section *sec;
     const char *name;
+    size_t section;           /* index among the battery's experiment sections */
+    char unit_key[200];       /* the unit the plugin declared (svc->unit), or "" */
     int planning;             /* plan(): training is refused */
     int failed;
     char error[1024];
@@ -70,6 +106,8 @@ struct pb_exp_ctx {
     pb_table table;           /* <name>.csv */
     pb_row row;               /* the row being filled */
     double *test_out, *test_y;/* last run's test outputs */
+    size_t placeholder_n;     /* test_out/test_y hold placeholder outputs of this length */
+    int target_seen;          /* work pass: the target unit's calls have begun */
     double *km_out;
 };
 

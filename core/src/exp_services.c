@@ -173,7 +173,8 @@ static void svc_error(pb_exp_ctx *x, const char *message)
 
 static void svc_log(pb_exp_ctx *x, const char *message)
 {
-    if (!x->run->opt->quiet)
+    /* the other passes see placeholder results: their lines would mislead */
+    if (!x->run->opt->quiet && x->run->pass == PB_PASS_REPORT)
         fprintf(stderr, "[%s] %s\n", x->name, message);
 }
 
@@ -362,28 +363,40 @@ static const pb_split *get_split(pb_bat_runner *r, const pb_train_config *c, cha
             return NULL;
         r->have_split = 1;
         pb_strcpy_trunc(r->split_key, sizeof r->split_key, skey);
-        char fp[65];
-        pb_split_fingerprint(&r->split, fp);
-        if (pb_data_prints_add(&r->prints, fp) != 0) {
-            snprintf(err, err_len, "out of memory recording the data fingerprint");
-            return NULL;
-        }
+        pb_split_fingerprint(&r->split, r->split_fp);
     }
     return &r->split;
 }
 
-static void progress(pb_exp_ctx *x, const char *what, const pb_run_spec *s)
+/* The report pass records the fingerprint of every split a run or kernel
+ * machine used (platform.h), whether its result was computed here, in a
+ * worker or in another shard: the manifest's data_fingerprint is then the
+ * same however the battery was executed.  Data that cannot be loaded here
+ * leave no fingerprint (the manifest's data_splits says how many). */
+static void note_data(pb_bat_runner *r, const pb_run_spec *s)
+{
+    if (r->pass != PB_PASS_REPORT)
+        return;
+    pb_train_config c;
+    char err[1024];
+    if (spec_to_config(s, &c, err, sizeof err) != 0 || !get_split(r, &c, err, sizeof err))
+        return;
+    pb_data_prints_add(&r->prints, r->split_fp);
+}
+
+/* One line per computed call: which unit, which run. */
+static void progress(pb_exp_ctx *x, const char *what, const pb_run_spec *s, const pb_unit *u)
 {
     pb_bat_runner *r = x->run;
     if (r->opt->quiet)
         return;
-    double el = pb_now_s() - r->t_start;
-    double eta = r->runs_done > 0 && r->runs_total > r->runs_done
-                     ? el / (double)r->runs_done * (double)(r->runs_total - r->runs_done)
-                     : 0.0;
-    fprintf(stderr, "[%lld/%lld] %s %s h=%zu alpha=%g seed=%llu | %.0fs elapsed, ETA <= %.0fs%s\n",
-            (long long)r->runs_done, (long long)r->runs_total, x->name, what, s->h, s->alpha,
-            (unsigned long long)s->seed_init, el, eta, r->runs_failed ? " (some runs failed)" : "");
+    if (u)
+        fprintf(stderr, "  unit %zu/%zu %s: %s h=%zu alpha=%g seed=%llu\n",
+                (size_t)(u - r->units.u) + 1, r->units.n, u->id, what, s->h, s->alpha,
+                (unsigned long long)s->seed_init);
+    else
+        fprintf(stderr, "  (outside the plan) %s %s h=%zu alpha=%g seed=%llu\n", x->name, what,
+                s->h, s->alpha, (unsigned long long)s->seed_init);
 }
 
 static int copy_outputs(double **dst, const double *src, size_t n, double scale)
@@ -397,24 +410,121 @@ static int copy_outputs(double **dst, const double *src, size_t n, double scale)
     return 0;
 }
 
-static int svc_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_run_result *res)
+int pb_exp_preload(pb_bat_runner *r, const pb_run_spec *spec, char *err, size_t err_len)
+{
+    pb_train_config c;
+    if (spec_to_config(spec, &c, err, err_len) != 0)
+        return -1;
+    return get_split(r, &c, err, err_len) ? 0 : -1;
+}
+
+/* The unit a call belongs to: the one the plugin declared, else the call's
+ * own.  The discovery pass adds it to the plan and adds up its work. */
+static pb_unit *unit_of(pb_exp_ctx *x, pb_call_kind kind, const char *role, const pb_run_spec *s,
+                        const char *key)
 {
     pb_bat_runner *r = x->run;
-    memset(res, 0, sizeof *res);
-    res->struct_size = sizeof *res;
-    res->ntk_r = NAN;
-    if (x->planning || !r->have_session) {
-        pb_exp_fail(x, "training requested during planning");
-        return -1;
+    char declared[200];
+    const char *dp = NULL;
+    if (x->unit_key[0]) {
+        snprintf(declared, sizeof declared, "%.60s-%.130s", x->name, x->unit_key);
+        dp = declared;
     }
-    progress(x, role, s);
+    pb_unit *u = pb_units_find(&r->units, x->section, dp, key);
+    if (!u && r->pass == PB_PASS_DISCOVER) {
+        char desc[200];
+        if (dp)
+            snprintf(desc, sizeof desc, "%s", dp);
+        else
+            snprintf(desc, sizeof desc, "%s-%s-h%zu-a%g-s%llu", x->name,
+                     kind == PB_CALL_TRAIN ? role : "km", s->h, s->alpha,
+                     (unsigned long long)s->seed_init);
+        u = pb_units_add(&r->units, x->section, dp, key, desc, s);
+        if (!u)
+            pb_exp_fail(x, "out of memory planning the units");
+    }
+    if (u && r->pass == PB_PASS_DISCOVER)
+        u->weight += pb_units_call_weight(kind, s);
+    return u;
+}
+
+/* A work pass has nothing left to do once the plugin, having made the
+ * target unit's calls, asks for another unit: the experiment is stopped
+ * there (its rows are not written anyway), which spares a plan of thousands
+ * of units a walk through every later call for every unit. */
+static int work_pass_over(pb_exp_ctx *x, const pb_unit *u)
+{
+    pb_bat_runner *r = x->run;
+    if (r->pass != PB_PASS_WORK)
+        return 0;
+    if (u == r->target) {
+        x->target_seen = 1;
+        return 0;
+    }
+    if (!x->target_seen)
+        return 0;
+    pb_exp_fail(x, "unit %s computed", r->target->id);
+    return 1;
+}
+
+/* What the discovery and work passes hand back for a call they do not
+ * compute: a plausible converged run, so that the plugin walks every branch
+ * that follows a successful run (and asks for every unit).  Nothing derived
+ * from it is written anywhere. */
+static int placeholder_run(pb_exp_ctx *x, const pb_run_spec *s, pb_run_result *res)
+{
+    double d = s->d ? (double)s->d : 1.0, h = (double)s->h, L = (double)s->L;
+    res->ok = 1;
+    pb_strcpy_trunc(res->stop_reason, sizeof res->stop_reason, "converged");
+    res->N = (size_t)(d * h + (L - 1.0) * h * h + h);
+    res->steps = 1;
+    res->t = 1.0;
+    res->train_min_margin = s->loss_margin;
+    res->test_err = 0.5;
+    res->test_loss = 1.0;
+    res->w_norm = 1.0;
+    res->dw_norm = res->dw_rel = 0.01;
+    res->out_norm = 1.0;
+    res->ntk_r = s->want_ntk ? 0.01 : NAN;
+    if (s->want_test_outputs && x->placeholder_n == s->pte && x->test_out && x->test_y) {
+        res->n_test = s->pte; /* the same zeros and labels as last time */
+        res->test_out = x->test_out;
+        res->test_y = x->test_y;
+    } else if (s->want_test_outputs) {
+        size_t n = s->pte;
+        x->placeholder_n = n;
+        free(x->test_out);
+        free(x->test_y);
+        x->test_out = calloc(n ? n : 1, sizeof *x->test_out);
+        x->test_y = malloc((n ? n : 1) * sizeof *x->test_y);
+        if (!x->test_out || !x->test_y) {
+            pb_exp_fail(x, "out of memory for test outputs");
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            x->test_y[i] = (i % 2) ? -1.0 : 1.0;
+        res->n_test = n;
+        res->test_out = x->test_out;
+        res->test_y = x->test_y;
+    }
+    return 0;
+}
+
+/* Trains one net; fills the runs.csv row and the result handed back. */
+static int train_now(pb_exp_ctx *x, const pb_run_spec *s, const char *role, const char *dead,
+                     pb_row *row, pb_run_result *res)
+{
+    pb_bat_runner *r = x->run;
     pb_train_config c;
     pb_train_result tr;
     memset(&tr, 0, sizeof tr);
     const pb_split *split = NULL;
     char err[512] = "";
-    if (spec_to_config(s, &c, err, sizeof err) == 0 &&
-        pb_train_config_check(&c, err, sizeof err) == 0)
+    int cfg_ok = spec_to_config(s, &c, err, sizeof err) == 0 &&
+                 pb_train_config_check(&c, err, sizeof err) == 0;
+    if (dead)
+        snprintf(err, sizeof err, "%s", dead);
+    else if (cfg_ok && pb_bat_need_session(r, err, sizeof err) == 0)
         split = get_split(r, &c, err, sizeof err);
     if (split) {
         c.d = split->train.d;
@@ -423,21 +533,10 @@ static int svc_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_r
         snprintf(tr.error, sizeof tr.error, "%s", err);
         tr.ok = 0;
     }
-    pb_row row;
-    pb_row_init(&row);
-    pb_row_str(&row, "experiment", x->name);
-    pb_row_str(&row, "role", role);
-    pb_train_row(&c, &r->session.info, &tr, &row);
-    char werr[512];
-    int wrc = pb_table_write(&r->runs, &row, werr, sizeof werr);
-    pb_row_free(&row);
-    r->runs_done++;
-    r->sum->runs++;
-    if (wrc != 0) {
-        pb_exp_fail(x, "%s", werr);
-        pb_train_result_free(&tr);
-        return -1;
-    }
+    pb_backend_info info = {r->ident.backend, r->ident.dtype, r->ident.features, r->ident.threads};
+    pb_row_str(row, "experiment", x->name);
+    pb_row_str(row, "role", role);
+    pb_train_row(&c, &info, &tr, row);
 
     res->ok = tr.ok;
     pb_strcpy_trunc(res->error, sizeof res->error, tr.error);
@@ -445,8 +544,6 @@ static int svc_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_r
                     tr.ok ? pb_stop_name(tr.stop) : "error");
     res->N = tr.n_params;
     if (!tr.ok) {
-        r->runs_failed++;
-        r->sum->failed_runs++;
         pb_train_result_free(&tr);
         return 0;
     }
@@ -469,6 +566,7 @@ static int svc_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_r
     res->out_norm = tr.test_out_rms;
     res->ntk_r = tr.ntk_r;
     if (tr.test_out) {
+        x->placeholder_n = (size_t)-1;
         if (copy_outputs(&x->test_out, tr.test_out, c.pte, c.alpha) != 0 ||
             copy_outputs(&x->test_y, split->test.y, c.pte, 1.0) != 0) {
             pb_exp_fail(x, "out of memory for test outputs");
@@ -483,22 +581,93 @@ static int svc_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_r
     return 0;
 }
 
-static int svc_kernel_machine(pb_exp_ctx *x, const pb_run_spec *s, pb_km_result *res)
+static void count_run(pb_bat_runner *r, const pb_run_result *res)
+{
+    r->runs_done++;
+    r->sum->runs++;
+    if (!res->ok) {
+        r->runs_failed++;
+        r->sum->failed_runs++;
+    }
+}
+
+static int svc_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_run_result *res)
 {
     pb_bat_runner *r = x->run;
     memset(res, 0, sizeof *res);
     res->struct_size = sizeof *res;
-    if (x->planning || !r->have_session) {
-        pb_exp_fail(x, "kernel machine requested during planning");
+    res->ntk_r = NAN;
+    if (x->planning) {
+        pb_exp_fail(x, "training requested during planning");
         return -1;
     }
-    progress(x, "kernel_machine", s);
+    char key[1536];
+    if (pb_unit_call_key(key, sizeof key, PB_CALL_TRAIN, x->name, role, s) != 0) {
+        pb_exp_fail(x, "run spec too long to key (dataset name?)");
+        return -1;
+    }
+    pb_unit *u = unit_of(x, PB_CALL_TRAIN, role, s, key);
+    if (x->failed && r->pass == PB_PASS_DISCOVER)
+        return -1;
+    if (work_pass_over(x, u))
+        return -1;
+    if (r->pass == PB_PASS_DISCOVER || (r->pass == PB_PASS_WORK && u != r->target))
+        return placeholder_run(x, s, res);
+
+    const pb_call_rec *rec = u ? pb_unit_rec_find(&u->rec, PB_CALL_TRAIN, key) : NULL;
+    pb_row fresh;
+    pb_row_init(&fresh);
+    const pb_row *row = &fresh;
+    if (rec) {
+        /* recorded: the row and the result as they were computed */
+        *res = rec->res;
+        row = &rec->row;
+    } else {
+        progress(x, role, s, u);
+        const char *dead = u && u->state == PB_UNIT_DEAD ? u->why : NULL;
+        if (!u && r->pass == PB_PASS_REPORT)
+            r->inline_calls++;
+        if (train_now(x, s, role, dead, &fresh, res) != 0) {
+            pb_row_free(&fresh);
+            return -1;
+        }
+        if (r->pass == PB_PASS_WORK) {
+            if (pb_unit_rec_add_train(&u->rec, key, &fresh, res, res->test_out, res->test_y,
+                                      res->test_out ? res->n_test : 0) != 0) {
+                pb_row_free(&fresh);
+                pb_exp_fail(x, "out of memory recording unit %s", u->id);
+                return -1;
+            }
+            const pb_call_rec *c = &u->rec.calls[u->rec.n - 1];
+            res->test_out = c->out;
+            res->test_y = c->y;
+        }
+    }
+    int rc = 0;
+    note_data(r, s);
+    if (r->pass == PB_PASS_REPORT) {
+        char werr[512];
+        if (pb_table_write(&r->runs, row, werr, sizeof werr) != 0) {
+            pb_exp_fail(x, "%s", werr);
+            rc = -1;
+        }
+        count_run(r, res);
+    }
+    pb_row_free(&fresh);
+    return rc;
+}
+
+static int km_now(pb_exp_ctx *x, const pb_run_spec *s, const char *dead, pb_km_result *res)
+{
+    pb_bat_runner *r = x->run;
     pb_train_config c;
     char err[512] = "";
     const pb_split *split = NULL;
-    if (spec_to_config(s, &c, err, sizeof err) == 0)
+    if (dead)
+        snprintf(err, sizeof err, "%s", dead);
+    else if (spec_to_config(s, &c, err, sizeof err) == 0 &&
+             pb_bat_need_session(r, err, sizeof err) == 0)
         split = get_split(r, &c, err, sizeof err);
-    r->runs_done++;
     if (!split) {
         pb_strcpy_trunc(res->error, sizeof res->error, err);
         pb_strcpy_trunc(res->stop_reason, sizeof res->stop_reason, "error");
@@ -528,6 +697,78 @@ static int svc_kernel_machine(pb_exp_ctx *x, const pb_run_spec *s, pb_km_result 
     return 0;
 }
 
+static int svc_kernel_machine(pb_exp_ctx *x, const pb_run_spec *s, pb_km_result *res)
+{
+    pb_bat_runner *r = x->run;
+    memset(res, 0, sizeof *res);
+    res->struct_size = sizeof *res;
+    if (x->planning) {
+        pb_exp_fail(x, "kernel machine requested during planning");
+        return -1;
+    }
+    char key[1536];
+    if (pb_unit_call_key(key, sizeof key, PB_CALL_KM, x->name, "", s) != 0) {
+        pb_exp_fail(x, "run spec too long to key (dataset name?)");
+        return -1;
+    }
+    pb_unit *u = unit_of(x, PB_CALL_KM, "", s, key);
+    if (x->failed && r->pass == PB_PASS_DISCOVER)
+        return -1;
+    if (work_pass_over(x, u))
+        return -1;
+    if (r->pass == PB_PASS_DISCOVER || (r->pass == PB_PASS_WORK && u != r->target)) {
+        /* a machine that converged, with outputs of the right length */
+        res->ok = 1;
+        pb_strcpy_trunc(res->stop_reason, sizeof res->stop_reason, "converged");
+        res->test_err = 0.5;
+        free(x->km_out);
+        x->km_out = calloc(s->pte ? s->pte : 1, sizeof *x->km_out);
+        if (!x->km_out) {
+            pb_exp_fail(x, "out of memory for test outputs");
+            return -1;
+        }
+        res->n_test = s->pte;
+        res->test_out = x->km_out;
+        return 0;
+    }
+    const pb_call_rec *rec = u ? pb_unit_rec_find(&u->rec, PB_CALL_KM, key) : NULL;
+    if (rec) {
+        *res = rec->km;
+    } else {
+        progress(x, "kernel_machine", s, u);
+        if (!u && r->pass == PB_PASS_REPORT)
+            r->inline_calls++;
+        if (km_now(x, s, u && u->state == PB_UNIT_DEAD ? u->why : NULL, res) != 0)
+            return -1;
+        if (r->pass == PB_PASS_WORK) {
+            if (pb_unit_rec_add_km(&u->rec, key, res, res->test_out, res->test_out ? res->n_test : 0) != 0) {
+                pb_exp_fail(x, "out of memory recording unit %s", u->id);
+                return -1;
+            }
+            res->test_out = u->rec.calls[u->rec.n - 1].out;
+        }
+    }
+    note_data(r, s);
+    if (r->pass == PB_PASS_REPORT)
+        r->runs_done++;
+    return 0;
+}
+
+/* svc->unit: the calls until the next svc->unit belong together. */
+static int svc_unit(pb_exp_ctx *x, const char *key)
+{
+    if (!key || !*key) {
+        x->unit_key[0] = '\0';
+        return 0;
+    }
+    if (strlen(key) > 130) {
+        pb_exp_fail(x, "unit key '%.60s...' is too long", key);
+        return -1;
+    }
+    pb_strcpy_trunc(x->unit_key, sizeof x->unit_key, key);
+    return 0;
+}
+
 /* -------------------------------------------------------------- tables */
 
 static void svc_cell_str(pb_exp_ctx *x, const char *col, const char *v)
@@ -551,6 +792,11 @@ static int svc_row_end(pb_exp_ctx *x)
 {
     char err[512];
     int rc = 0;
+    if (x->run->pass != PB_PASS_REPORT) {
+        pb_row_free(&x->row);
+        pb_row_init(&x->row);
+        return 0;
+    }
     if (!x->table.f) {
         char path[2048];
         snprintf(path, sizeof path, "%s/%s.csv", x->run->opt->out_dir, x->name);
@@ -577,6 +823,8 @@ static int svc_claim(pb_exp_ctx *x, const char *claim, double measured, const ch
                      const char *tolerance, pb_verdict verdict, const char *detail)
 {
     pb_run_summary *sum = x->run->sum;
+    if (x->run->pass != PB_PASS_REPORT)
+        return 0;
     pb_row row;
     pb_row_init(&row);
     pb_row_str(&row, "claim", claim);
@@ -613,4 +861,4 @@ static double svc_scale(pb_exp_ctx *x)
 const pb_services pb_exp_services = {
     sizeof(pb_services), svc_get_string, svc_get_double, svc_get_int, svc_get_list,
     svc_error, svc_log, svc_run_defaults, svc_train, svc_kernel_machine, svc_cell_str,
-    svc_cell_int, svc_cell_dbl, svc_cell_empty, svc_row_end, svc_claim, svc_scale};
+    svc_cell_int, svc_cell_dbl, svc_cell_empty, svc_row_end, svc_claim, svc_scale, svc_unit};

@@ -633,6 +633,15 @@ static int run_alpha(const pb_services *svc, pb_exp_ctx *ctx, const jam_config *
         pbx_errorf(svc, ctx, "out of memory for %zu widths", cap);
         return -1;
     }
+    /* The scan of one alpha is sequential (each width depends on the last):
+     * one unit of work for the core's --jobs, --shard and --resume. */
+    char unit[64];
+    snprintf(unit, sizeof unit, "alpha=%.17g", alpha);
+    if (PB_HAS(svc, pb_services, unit) && svc->unit(ctx, unit) < 0) {
+        free(tried);
+        free(tried_h);
+        return -1;
+    }
     pbx_jam_search s;
     pbx_jam_search_init(&s, cfg->h_desc, cfg->n_h, cfg->refine, cfg->below_h1);
     size_t n_tried = 0, h;
@@ -671,6 +680,9 @@ static int run_alpha(const pb_services *svc, pb_exp_ctx *ctx, const jam_config *
         rc = judge_cusp(svc, ctx, alpha, &s, asc, n_tried);
     if (rc == 0)
         rc = judge_norm(svc, ctx, alpha, &s, &sum);
+    /* The scan of this alpha is over: the unit of work ends here. */
+    if (PB_HAS(svc, pb_services, unit))
+        svc->unit(ctx, NULL);
     if (rc == 0 && pbx_jam_search_has_bracket(&s))
         pbx_logf(svc, ctx, "alpha=%g: jamming between h1=%zu (jammed) and h2=%zu, h*=%.4g", alpha,
                  s.h1, s.h2, sum.h_star);

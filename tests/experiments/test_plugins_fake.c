@@ -388,7 +388,7 @@ static double f_scale(pb_exp_ctx *x)
 static const pb_services fake = {sizeof(pb_services), f_get_string, f_get_double, f_get_int,
                                  f_get_list, f_error, f_log, f_run_defaults, f_train,
                                  f_kernel_machine, f_cell_str, f_cell_int, f_cell_dbl,
-                                 f_cell_empty, f_row_end, f_claim, f_scale};
+                                 f_cell_empty, f_row_end, f_claim, f_scale, NULL};
 
 static void ctx_init(pb_exp_ctx *x, const char *const keys[][2])
 {

@@ -189,6 +189,17 @@ typedef struct pb_services {
     /* Budget multiplier requested by the user (`phasebench run --scale`):
      * 1 = as written in the battery. */
     double (*scale)(pb_exp_ctx *ctx);
+
+    /* (minor 1) Units of work.  The calls of svc->train and
+     * svc->kernel_machine made after unit(ctx, KEY) and before the next
+     * unit() call (KEY NULL or "": none) depend on each other's results and
+     * form one unit, computed in order by one process; every other call is a
+     * unit of its own; the calls of a unit must not depend on the results
+     * of calls outside it.  Units are what `phasebench run --jobs/--shard` spread
+     * over processes and what `--resume` keeps; KEY must be the same whatever
+     * the results (e.g. "alpha=1"), and a plugin must reach the same calls
+     * from the same results.  Check PB_HAS before calling it. */
+    int (*unit)(pb_exp_ctx *ctx, const char *key);
 } pb_services;
 
 #define PB_HAS(table, type, member)                                          \
