@@ -45,7 +45,7 @@ static void test_table(void)
     pb_row_init(&row);
     pb_params_row(&c, &row);
     static const char *const cols[] = {"dataset", "d", "ptr", "pte", "ptk", "L", "h", "act",
-                                       "act_beta", "alpha", "loss", "loss_beta", "loss_margin",
+                                       "act_beta", "alpha", "loss", "loss_beta", "loss_margin", "margin_tol",
                                        "tau", "seed_init", "seed_data", "max_steps", "max_time"};
     CHECK(row.n == sizeof cols / sizeof *cols);
     for (size_t i = 0; i < row.n && i < sizeof cols / sizeof *cols; i++)
