@@ -6,6 +6,7 @@
 #include "model.h"
 #include "rng.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,9 @@ static pb_status eval(void *ctx, const pb_buf *w, pb_buf *o, pb_buf *g, pb_loss_
     pb_status s = pb_model_loss_grad(tr->m, w, tr->b, &tr->loss, g, st);
     if (s == PB_OK)
         s = tr->m->vt->copy(tr->m->be, o, 0, tr->b->out, 0, TC_P);
-    /* never converge: the check wants K steps */
-    st->min_margin = -INFINITY;
+    /* never converge: the check wants K steps.  A finite margin, since a
+     * non-finite one stops the flow as nan (flow.h, stop rules). */
+    st->min_margin = -DBL_MAX;
     return s;
 }
 

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define UNIT_MAGIC "phasebench-unit 1"
+/* 2: the result carries the ABI 1.1 fields (N_Delta within margin_tol, the
+ * state at half the budget); a file of another version is computed again. */
+#define UNIT_MAGIC "phasebench-unit 2"
 
 void pb_unit_rec_init(pb_unit_rec *u, const char *id)
 {
@@ -140,13 +142,13 @@ int pb_unit_call_key(char *out, size_t len, pb_call_kind kind, const char *exper
                      "%s|%s|%s|dataset=%s|d=%zu|ptr=%zu|pte=%zu|ptk=%zu|L=%zu|h=%zu|act=%s|"
                      "act_beta=%a|alpha=%a|loss=%s|loss_beta=%a|loss_margin=%a|tau_over_h=%a|"
                      "tau_alpha_crit=%a|seed_init=%llu|seed_data=%llu|max_steps=%lld|"
-                     "max_time=%a|ntk=%d|test_outputs=%d",
+                     "max_time=%a|ntk=%d|test_outputs=%d|margin_tol=%a",
                      kind == PB_CALL_TRAIN ? "train" : "km", experiment, role ? role : "",
                      s->dataset, s->d, s->ptr, s->pte, s->ptk, s->L, s->h, s->act, s->act_beta,
                      s->alpha, s->loss, s->loss_beta, s->loss_margin, s->tau_over_h,
                      s->tau_alpha_crit, (unsigned long long)s->seed_init,
                      (unsigned long long)s->seed_data, (long long)s->max_steps, s->max_time,
-                     s->want_ntk, s->want_test_outputs);
+                     s->want_ntk, s->want_test_outputs, s->margin_tol);
     return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
@@ -204,6 +206,11 @@ static void write_call(FILE *f, const pb_call_rec *c)
         put_dbl(f, r->out_norm);
         put_dbl(f, r->ntk_r);
         put_int(f, (long long)r->n_test);
+        put_int(f, (long long)r->train_nd_tol);
+        put_int(f, r->has_half);
+        put_int(f, (long long)r->half_steps);
+        put_dbl(f, r->half_train_loss);
+        put_int(f, (long long)r->half_train_nd);
         fputc('\n', f);
         fprintf(f, "row %zu", c->row.n);
         for (size_t i = 0; i < c->row.n; i++) {
@@ -437,6 +444,11 @@ static int read_call(cursor *c, pb_unit_rec *u)
         r->out_norm = get_dbl(c);
         r->ntk_r = get_dbl(c);
         r->n_test = (size_t)get_int(c);
+        r->train_nd_tol = get_int(c);
+        r->has_half = (int)get_int(c);
+        r->half_steps = get_int(c);
+        r->half_train_loss = get_dbl(c);
+        r->half_train_nd = get_int(c);
         if (get_word(c, "row") != 0)
             return -1;
         long long nc = get_int(c);
