@@ -2,6 +2,8 @@
  * See compare.h for the rules. */
 #include "compare.h"
 
+#include "run_manifest.h"
+
 #include "csv_table.h"
 
 #include <dirent.h>
@@ -823,20 +825,16 @@ oom:
     return -1;
 }
 
-/* A run folder's manifest.csv, kept whole: the class and the data check
- * read several of its keys. */
+/* A run folder's manifest (run_manifest.h), with the two keys the backend
+ * class needs. */
 typedef struct manifest_info {
-    pb_csv_table t;
-    int kc, vc;
+    pb_manifest m;
     const char *backend, *dtype;
 } manifest_info;
 
 static const char *manifest_get(const manifest_info *m, const char *key)
 {
-    for (size_t i = 0; i < m->t.nrows; i++)
-        if (strcmp(pb_csv_cell(&m->t, i, (size_t)m->kc), key) == 0)
-            return pb_csv_cell(&m->t, i, (size_t)m->vc);
-    return NULL;
+    return pb_manifest_get(&m->m, key);
 }
 
 /* A fact the bits may depend on: a manifest key, else a key of the
@@ -863,32 +861,21 @@ static const char *manifest_fact(const manifest_info *m, const char *key, char *
 
 static void manifest_free(manifest_info *m)
 {
-    pb_csv_table_free(&m->t);
+    pb_manifest_free(&m->m);
     memset(m, 0, sizeof *m);
 }
 
 static int read_manifest(const char *dir, manifest_info *m, char *err,
                          size_t err_len)
 {
-    char path[PATH_LEN];
     memset(m, 0, sizeof *m);
-    if (join_path(path, dir, "manifest.csv", err, err_len) != 0)
+    if (pb_manifest_read(dir, &m->m, err, err_len) != 0)
         return -1;
-    if (pb_csv_read(path, &m->t, err, err_len) != 0)
-        return -1;
-    m->kc = pb_csv_col(&m->t, "key");
-    m->vc = pb_csv_col(&m->t, "value");
-    if (m->kc < 0 || m->vc < 0) {
-        set_err(err, err_len, "%s:%zu: expected the columns key,value", path,
-                m->t.header_line);
-        manifest_free(m);
-        return -1;
-    }
     m->backend = manifest_get(m, "backend");
     m->dtype = manifest_get(m, "dtype");
     if (!m->backend || !m->dtype) {
         set_err(err, err_len, "%s: no '%s' row: the backend class needs the "
-                "backend and the dtype", path, m->backend ? "dtype" : "backend");
+                "backend and the dtype", m->m.path, m->backend ? "dtype" : "backend");
         manifest_free(m);
         return -1;
     }
