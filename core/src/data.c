@@ -55,6 +55,38 @@ static const char *spec_dir(const char *spec, const char *kind)
     return NULL;
 }
 
+/* The folder and format of an image-set spec (fashion, fashion:DIR,
+ * mnist:DIR, cifar10:DIR): 0, or -1 with the reason (an unknown spec, an
+ * empty folder name, Debian's Fashion-MNIST not installed). */
+static int image_spec(const char *spec, const char **dir, int *cifar, char *err,
+                      size_t err_len)
+{
+    *cifar = 0;
+    if (strcmp(spec, "fashion") == 0) {
+        *dir = PB_FASHION_DEFAULT_DIR;
+        if (!pb_data_is_dir(*dir))
+            return pb_data_errf(err, err_len,
+                                "fashion: %s: no such directory (install Debian's "
+                                "dataset-fashion-mnist, or give fashion:DIR)",
+                                *dir);
+        return 0;
+    }
+    if ((*dir = spec_dir(spec, "fashion")) == NULL && (*dir = spec_dir(spec, "mnist")) == NULL) {
+        if ((*dir = spec_dir(spec, "cifar10")) == NULL)
+            return pb_data_errf(err, err_len,
+                                "unknown dataset spec '%s': expected random, "
+                                "stripe, sphere, fashion, fashion:DIR, mnist:DIR "
+                                "or cifar10:DIR",
+                                spec);
+        *cifar = 1;
+    }
+    if (!**dir)
+        return pb_data_errf(err, err_len,
+                            "dataset spec '%s': the directory after ':' is "
+                            "empty", spec);
+    return 0;
+}
+
 int pb_pool_load(const char *spec, size_t d, size_t n_synth, uint64_t seed,
                  pb_pool *out, char *err, size_t err_len)
 {
@@ -78,31 +110,8 @@ int pb_pool_load(const char *spec, size_t d, size_t n_synth, uint64_t seed,
 
     const char *dir = NULL;
     int cifar = 0;
-    if (strcmp(spec, "fashion") == 0) {
-        dir = PB_FASHION_DEFAULT_DIR;
-        if (!pb_data_is_dir(dir))
-            return pb_data_errf(err, err_len,
-                                "fashion: %s: no such directory (install "
-                                "Debian's dataset-fashion-mnist, or give "
-                                "fashion:DIR)",
-                                dir);
-    }
-    else if ((dir = spec_dir(spec, "fashion")) != NULL ||
-             (dir = spec_dir(spec, "mnist")) != NULL)
-        cifar = 0;
-    else if ((dir = spec_dir(spec, "cifar10")) != NULL)
-        cifar = 1;
-    else
-        return pb_data_errf(err, err_len,
-                            "unknown dataset spec '%s': expected random, "
-                            "stripe, sphere, fashion, fashion:DIR, mnist:DIR "
-                            "or cifar10:DIR",
-                            spec);
-    if (!*dir)
-        return pb_data_errf(err, err_len,
-                            "dataset spec '%s': the directory after ':' is "
-                            "empty",
-                            spec);
+    if (image_spec(spec, &dir, &cifar, err, err_len) != 0)
+        return -1;
 
     pb_raw_images raw;
     int rc = cifar ? pb_cifar10_load_dir(dir, &raw, err, err_len)
@@ -300,28 +309,8 @@ int pb_data_check(const char *spec, size_t d, size_t n_needed, char *err,
     }
     const char *dir = NULL;
     int cifar = 0;
-    if (strcmp(spec, "fashion") == 0)
-        dir = PB_FASHION_DEFAULT_DIR;
-    else if ((dir = spec_dir(spec, "fashion")) != NULL ||
-             (dir = spec_dir(spec, "mnist")) != NULL)
-        cifar = 0;
-    else if ((dir = spec_dir(spec, "cifar10")) != NULL)
-        cifar = 1;
-    else
-        return pb_data_errf(err, err_len,
-                            "unknown dataset spec '%s': expected random, "
-                            "stripe, sphere, fashion, fashion:DIR, mnist:DIR "
-                            "or cifar10:DIR",
-                            spec);
-    if (!*dir)
-        return pb_data_errf(err, err_len,
-                            "dataset spec '%s': the directory after ':' is "
-                            "empty", spec);
-    if (strcmp(spec, "fashion") == 0 && !pb_data_is_dir(dir))
-        return pb_data_errf(err, err_len,
-                            "fashion: %s: no such directory (install Debian's "
-                            "dataset-fashion-mnist, or give fashion:DIR)",
-                            dir);
+    if (image_spec(spec, &dir, &cifar, err, err_len) != 0)
+        return -1;
     if (pb_data_is_dir(dir) && access(dir, R_OK | X_OK) != 0)
         return pb_data_errf(err, err_len, "%s: cannot read the folder: %s",
                             dir, strerror(errno));
