@@ -13,7 +13,8 @@ pb=$1 ref=$2 work=$3
 rm -rf "$work"
 mkdir -p "$work"
 "$pb" run smoke --backend ref --dtype f64 --out "$work/run" --quiet
-value() { awk -F, -v k="$1" '$1 == k { print $2 }' "$work/run/manifest.csv"; }
+# A manifest value (key,value CSV: a value with commas is quoted).
+value() { sed -n "s/^$1,//p" "$work/run/manifest.csv" | sed 's/^"\(.*\)"$/\1/'; }
 core=$(value openblas_core)
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} GLIBC_TUNABLES=${GLIBC_TUNABLES:-unset}: OpenBLAS runs its $core kernels"
 if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
