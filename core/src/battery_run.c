@@ -259,8 +259,8 @@ static int write_manifest(const pb_bat_runner *r, const char *start, const char 
     manifest_kv(f, "pid", buf);
     manifest_plugins(f, r);
     /* What decides the bits (platform.h): compare reads these.  The data
-     * fingerprint is taken in the report pass, so it is the same however
-     * the units were computed ("none" in a shard folder). */
+     * fingerprint is taken in the discovery pass, over every split the plan
+     * uses, so it is the same however and wherever the units are computed. */
     char fp[65], deps[256];
     pb_data_prints_combined(&r->prints, fp);
     manifest_kv(f, "data_fingerprint", fp);
@@ -869,7 +869,6 @@ static int report_pass(pb_bat_runner *r, const planned *pl, size_t n_pl, char *e
     memset(sum, 0, sizeof *sum);
     r->runs_done = r->runs_failed = 0;
     r->pass = PB_PASS_REPORT;
-    pb_data_prints_free(&r->prints); /* the report pass alone fingerprints the data */
     char path[2100];
     snprintf(path, sizeof path, "%s/runs.csv", o->out_dir);
     if (pb_table_open(&r->runs, path) != 0) {

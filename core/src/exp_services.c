@@ -368,14 +368,16 @@ static const pb_split *get_split(pb_bat_runner *r, const pb_train_config *c, cha
     return &r->split;
 }
 
-/* The report pass records the fingerprint of every split a run or kernel
- * machine used (platform.h), whether its result was computed here, in a
- * worker or in another shard: the manifest's data_fingerprint is then the
- * same however the battery was executed.  Data that cannot be loaded here
- * leave no fingerprint (the manifest's data_splits says how many). */
+/* The discovery pass, which sees every call the plan holds before any is
+ * computed, records the fingerprint of every split they use (platform.h):
+ * the manifest's data_fingerprint is then the same for --jobs, for every
+ * shard of a battery (so merge can compare them), for a resumed run and for
+ * the merged report.  Data that cannot be loaded here leave no fingerprint
+ * (the manifest's data_splits says how many were taken); a dry run loads
+ * nothing. */
 static void note_data(pb_bat_runner *r, const pb_run_spec *s)
 {
-    if (r->pass != PB_PASS_REPORT)
+    if (r->pass != PB_PASS_DISCOVER || r->opt->dry_run)
         return;
     pb_train_config c;
     char err[1024];
@@ -609,6 +611,7 @@ static int svc_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_r
     pb_unit *u = unit_of(x, PB_CALL_TRAIN, role, s, key);
     if (x->failed && r->pass == PB_PASS_DISCOVER)
         return -1;
+    note_data(r, s);
     if (work_pass_over(x, u))
         return -1;
     if (r->pass == PB_PASS_DISCOVER || (r->pass == PB_PASS_WORK && u != r->target))
@@ -644,7 +647,6 @@ static int svc_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_r
         }
     }
     int rc = 0;
-    note_data(r, s);
     if (r->pass == PB_PASS_REPORT) {
         char werr[512];
         if (pb_table_write(&r->runs, row, werr, sizeof werr) != 0) {
@@ -714,6 +716,7 @@ static int svc_kernel_machine(pb_exp_ctx *x, const pb_run_spec *s, pb_km_result 
     pb_unit *u = unit_of(x, PB_CALL_KM, "", s, key);
     if (x->failed && r->pass == PB_PASS_DISCOVER)
         return -1;
+    note_data(r, s);
     if (work_pass_over(x, u))
         return -1;
     if (r->pass == PB_PASS_DISCOVER || (r->pass == PB_PASS_WORK && u != r->target)) {
@@ -748,7 +751,6 @@ static int svc_kernel_machine(pb_exp_ctx *x, const pb_run_spec *s, pb_km_result 
             res->test_out = u->rec.calls[u->rec.n - 1].out;
         }
     }
-    note_data(r, s);
     if (r->pass == PB_PASS_REPORT)
         r->runs_done++;
     return 0;

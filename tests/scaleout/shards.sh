@@ -38,10 +38,14 @@ refused dtype "shard $work/s2-f32: dtype 'f32' differs" "$work/s1" "$work/s2-f32
 cp -r "$work/s3" "$work/s3-other"
 sed -i 's/^build_commit,.*/build_commit,0123456789ab/' "$work/s3-other/manifest.csv"
 refused build "shard $work/s3-other: build_commit" "$work/s1" "$work/s2" "$work/s3-other"
-# other data: compared when both manifests carry a data fingerprint
-for d in s1 s2 s3; do cp -r "$work/$d" "$work/fp-$d"; done
-echo "data_fingerprint,aaaa" >> "$work/fp-s1/manifest.csv"
-echo "data_fingerprint,aaaa" >> "$work/fp-s2/manifest.csv"
-echo "data_fingerprint,bbbb" >> "$work/fp-s3/manifest.csv"
+# other data: every shard fingerprints the data of the whole plan, so the
+# shards of one battery agree; one made on other data is refused
+for d in s1 s2 s3; do
+    fp=$(sed -n 's/^data_fingerprint,//p' "$work/$d/manifest.csv")
+    case "$fp" in none|unknown|"") fail "shard $d has no data fingerprint ($fp)" ;; esac
+    [ "$fp" = "$(sed -n 's/^data_fingerprint,//p' "$work/s1/manifest.csv")" ] || fail "shards disagree on the data fingerprint"
+    cp -r "$work/$d" "$work/fp-$d"
+done
+sed -i 's/^data_fingerprint,.*/data_fingerprint,bbbb/' "$work/fp-s3/manifest.csv"
 refused data "shard $work/fp-s3: data_fingerprint" "$work/fp-s1" "$work/fp-s2" "$work/fp-s3"
 echo "shards: 3 shards merged into the single run's reports; bad shards refused"
