@@ -4,7 +4,7 @@
  *
  * The float version accumulates in float, so the f32 reference shows what
  * a plain float implementation gives (the op check compares every backend
- * against the f64 reference; see core/src/opcheck.h).
+ * against the f64 reference; see core/src/check/opcheck.h).
  *
  * As in BLAS, when alpha == 0 or k == 0, A and B are not read and
  * C = beta C; with beta == 0, C is never read (NaN in C does not survive).

@@ -1,4 +1,4 @@
-/* The fixed-order symmetric eigen-solver and Gram kernel (core/src/symeig.h)
+/* The fixed-order symmetric eigen-solver and Gram kernel (core/src/data/symeig.h)
  * against LAPACK's dsyevr and a plain triple loop, on matrices that stress
  * it: full rank with distinct eigenvalues, low rank (most eigenvalues 0),
  * exactly repeated eigenvalues, already diagonal or tridiagonal, and the

@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static FILE *sink;
     if (!sink)
         sink = fopen("/dev/null", "w");
-    pb_cmp_options opt = {tol, 0, sink, sink};
+    pb_cmp_options opt = {.tolerances = tol, .quiet = 0, .out = sink, .csv = sink};
     pb_cmp_summary sum;
     pb_compare_dirs(run_dir, ref_dir, &opt, &sum, err, sizeof err);
     return 0;

@@ -3,6 +3,7 @@
  * or refused, safe replacement of output files. */
 #include "pb_test.h"
 
+#include "suggest.h"
 #include "sysutil.h"
 #include "train_params.h"
 

@@ -1,5 +1,5 @@
 /* The activation's second moment E[(g(beta z)/beta)^2], z ~ N(0,1), over
- * the whole accepted beta range 1e-6 .. 1e6 (core/src/activation.h),
+ * the whole accepted beta range 1e-6 .. 1e6 (core/src/net/activation.h),
  * against values known in closed form or by an independent integral:
  *   relu:      exactly 1/2 for every beta;
  *   tanh:      small beta: 1 - 2 beta^2 + O(beta^4) (tanh u = u - u^3/3 + ...,

@@ -6,6 +6,7 @@
 #include "exp_ctx.h"
 #include "loader.h"
 #include "strutil.h"
+#include "suggest.h"
 #include "sysutil.h"
 #include "train_params.h"
 

@@ -2,6 +2,7 @@
  * benchmarks/README.md for the format as users see it. */
 #include "sysutil.h"
 #include "battery_file.h"
+#include "suggest.h"
 #include "train_params.h"
 
 #include "pb_pmath.h"

@@ -4,7 +4,7 @@
 #include "elf_peek.h"
 #include "strutil.h"
 #include "sysutil.h"
-#include "train_params.h"
+#include "suggest.h"
 
 #include <dirent.h>
 #include <stdarg.h>

@@ -76,11 +76,4 @@ int pb_train_config_check(const pb_train_config *c, char *err, size_t err_len);
 /* The parameter columns of a runs.csv row, in table order. */
 void pb_params_row(const pb_train_config *c, pb_row *row);
 
-/* Levenshtein distance of a and b, capped at cap + 1 (for "did you mean"). */
-size_t pb_edit_distance(const char *a, const char *b, size_t cap);
-
-/* The word of the NULL-terminated list closest to word (at most 2 edits and
- * less than half its length), or NULL. */
-const char *pb_closest_word(const char *word, const char *const *words);
-
 #endif

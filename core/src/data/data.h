@@ -59,7 +59,7 @@ typedef struct pb_split {
  *   and scaled by 1/sqrt(mean of the top-d eigenvalues), which makes the pool mean of ||x||^2 exactly d.  d > D is an error.
  *   Cost: one D x D covariance (~21 GFLOP for Fashion-MNIST) and a
  *   Householder tridiagonalisation, in a fixed summation order
- *   (core/src/symeig.h): about 3 s of one core for Fashion-MNIST with
+ *   (core/src/data/symeig.h): about 3 s of one core for Fashion-MNIST with
  *   d = 10.  The result has the same bits on every x86-64 CPU, whatever
  *   OpenBLAS core type, thread count or libm variant is in use.
  *   d above the numerical rank of the covariance is an error naming the

@@ -3,6 +3,7 @@
 #include "activation.h"
 #include "kernel_machine.h"
 #include "strutil.h"
+#include "suggest.h"
 #include "sysutil.h"
 #include "train.h"
 #include "train_params.h"
