@@ -1,4 +1,4 @@
-/* A unit file keeps every field of a result exactly (core/src/unit_store.h):
+/* A unit file keeps every field of a result exactly (core/src/battery/unit_store.h):
  * the report pass of a run whose units were computed in worker processes,
  * in other shards or before a kill reads them back, and a field left out
  * reads back as 0 and changes what the experiments conclude (N_Delta within
