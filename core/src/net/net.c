@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void pb_net_close(pb_net *net)
+/* Free the buffers, keep the layout. */
+static void release(pb_net *net)
 {
     const pb_model *m = &net->m;
     if (m->vt) {
@@ -16,15 +17,22 @@ void pb_net_close(pb_net *net)
         if (net->w0)
             m->vt->buf_free(m->be, net->w0);
     }
+    net->w = net->w0 = NULL;
+    net->n_sets = 0;
+}
+
+void pb_net_close(pb_net *net)
+{
+    release(net);
     memset(net, 0, sizeof *net);
 }
 
-/* A device failure: the message, then nothing left allocated. */
+/* A device failure: the message, then no buffer left (the layout stays). */
 static int dev_fail(pb_net *net, const char *what, const char *set, char *err, size_t err_len)
 {
     snprintf(err, err_len, "%s%s%s: %s", what, set ? " " : "", set ? set : "",
              pb_model_error(&net->m));
-    pb_net_close(net);
+    release(net);
     return -1;
 }
 
@@ -44,7 +52,6 @@ int pb_net_open(pb_net *net, const pb_backend_vtable *vt, pb_backend *be,
     double *host = malloc(N * sizeof *host);
     if (!host) {
         snprintf(err, err_len, "out of host memory for %zu weights", N);
-        pb_net_close(net);
         return -1;
     }
     pb_model_init_weights(m, spec->seed, host);

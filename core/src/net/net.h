@@ -52,8 +52,10 @@ typedef struct pb_net {
  * (pb_batch_create) and store f0 = f(w0, x) on it (pb_model_forward).
  * Returns 0, or -1 with a message in err naming the step and the set (an
  * invalid shape, more than PB_NET_MAX_SETS sets, host memory, the backend's
- * error text); on failure nothing stays allocated and pb_net_close is
- * still safe.  The backend (vt, be) must outlive the net. */
+ * error text).  On failure no buffer stays allocated; net->m keeps the
+ * layout when the shape was valid (m.n_params = N, for the run's row; 0
+ * otherwise), and pb_net_close is still safe.  The backend (vt, be) must
+ * outlive the net. */
 int pb_net_open(pb_net *net, const pb_backend_vtable *vt, pb_backend *be,
                 const pb_net_spec *spec, char *err, size_t err_len);
 
