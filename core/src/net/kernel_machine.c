@@ -21,6 +21,7 @@ typedef struct km_ctx {
 static pb_status km_eval(void *vctx, const pb_buf *a, pb_buf *o, pb_buf *g, pb_loss_stats *st)
 {
     km_ctx *k = vctx;
+    // o (P x 1) = K(train, train) (P x P) @ a (P x 1)
     pb_status s = k->vt->gemm(k->be, PB_NO_TRANS, PB_NO_TRANS, k->P, 1, k->P, 1.0, k->k_train, 0,
                               k->P, a, 0, 1, 0.0, o, 0, 1);
     if (s == PB_OK)
@@ -90,6 +91,7 @@ int pb_kernel_machine_run(const pb_train_config *c, const pb_split *split,
     r->train_err = (double)r->flow.stats.n_err / (double)P;
 
     DEV(vt->buf_alloc(be, T, &out), "allocating the test outputs");
+    // out (T x 1) = K(test, train) (T x P) @ a (P x 1)
     DEV(vt->gemm(be, PB_NO_TRANS, PB_NO_TRANS, T, 1, P, 1.0, k_test, 0, P, a, 0, 1, 0.0, out, 0, 1),
         "test outputs");
     DEV(vt->buf_download(be, out, 0, host, T), "downloading the test outputs");
