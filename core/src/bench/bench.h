@@ -3,11 +3,12 @@
  * It times, per backend and net size, the two costs that decide how long a
  * battery takes:
  *
- *   step  one tentative step of the adaptive gradient flow exactly as flow.c
- *         runs it: tentative update (copy + axpby), one full-batch loss and
- *         gradient (pb_model_loss_grad), the copy of the outputs, and the
- *         step-control reductions dot(g',g'), dist2(g,g'), max|o - o'|,
- *         then the backend's sync() when it has one;
+ *   step  one tentative step of the adaptive gradient flow: pb_flow_step on
+ *         pb_net_eval, the call pb_flow_run makes in training, on a net set
+ *         up by pb_net_open (net.h): tentative update (copy + axpby), one
+ *         full-batch loss and gradient (pb_model_loss_grad), the copy of the
+ *         outputs, and the step-control scalars |g'|^2, |g - g'|^2,
+ *         max|o - o'|, then the backend's sync() when it has one;
  *   ntk   one NTK Gram matrix (pb_model_ntk) on min(P, ntk_points) points;
  *   gemm  the largest single GEMM of the step, called on OpenBLAS directly
  *         (the machine's GEMM speed at that shape; one row per size).
