@@ -1,6 +1,7 @@
 /* Battery file parser and value helpers.  See battery_file.h for the API and
  * benchmarks/README.md for the format as users see it. */
 #include "sysutil.h"
+#include "grow.h"
 #include "battery_file.h"
 #include "suggest.h"
 #include "train_params.h"
@@ -126,18 +127,17 @@ static int add_section(parser *p, pb_bat_kind kind, const char *name,
                        size_t name_len, int line)
 {
     pb_battery *b = p->b;
-    if (b->n_sections == p->cap) {
-        size_t cap = p->cap ? 2 * p->cap : 8;
-        pb_bat_section *s = realloc(b->sections, cap * sizeof *s);
-        if (!s)
-            goto oom;
-        b->sections = s;
-        size_t *ec = realloc(p->entry_cap, cap * sizeof *ec);
-        if (!ec)
-            goto oom;
-        p->entry_cap = ec;
-        p->cap = cap;
-    }
+    /* sections and their entry capacities grow together */
+    size_t cap_s = p->cap, cap_e = p->cap;
+    pb_bat_section *grown = pb_grow(b->sections, b->n_sections, &cap_s, sizeof *grown, 8);
+    if (!grown)
+        goto oom;
+    b->sections = grown;
+    size_t *ec = pb_grow(p->entry_cap, b->n_sections, &cap_e, sizeof *ec, 8);
+    if (!ec)
+        goto oom;
+    p->entry_cap = ec;
+    p->cap = cap_e;
     pb_bat_section *s = &b->sections[b->n_sections];
     memset(s, 0, sizeof *s);
     s->name = dup_range(name, name_len);
@@ -159,14 +159,10 @@ static int add_entry(parser *p, const char *key, size_t key_len,
 {
     size_t si = p->b->n_sections - 1;
     pb_bat_section *s = &p->b->sections[si];
-    if (s->n_entries == p->entry_cap[si]) {
-        size_t cap = p->entry_cap[si] ? 2 * p->entry_cap[si] : 8;
-        pb_bat_entry *e = realloc(s->entries, cap * sizeof *e);
-        if (!e)
-            goto oom;
-        s->entries = e;
-        p->entry_cap[si] = cap;
-    }
+    pb_bat_entry *grown = pb_grow(s->entries, s->n_entries, &p->entry_cap[si], sizeof *grown, 8);
+    if (!grown)
+        goto oom;
+    s->entries = grown;
     pb_bat_entry *e = &s->entries[s->n_entries];
     e->path = p->b->path;
     e->line = line;
@@ -621,14 +617,10 @@ typedef struct dlist {
 
 static int dlist_push(dlist *l, double x)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        double *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        l->v = v;
-        l->cap = cap;
-    }
+    double *v = pb_grow(l->v, l->n, &l->cap, sizeof *v, 16);
+    if (!v)
+        return -1;
+    l->v = v;
     l->v[l->n++] = x;
     return 0;
 }

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE /* tdestroy */
 #include "battery_units.h"
+#include "grow.h"
 
 #include "strutil.h"
 
@@ -64,14 +65,10 @@ static void sanitize(char *s)
 pb_unit *pb_units_add(pb_units *p, size_t section, const char *declared, const char *key,
                       const char *desc, const pb_run_spec *first)
 {
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? 2 * p->cap : 64;
-        pb_unit *g = realloc(p->u, cap * sizeof *g);
-        if (!g)
-            return NULL;
-        p->u = g;
-        p->cap = cap;
-    }
+    pb_unit *g = pb_grow(p->u, p->n, &p->cap, sizeof *g, 64);
+    if (!g)
+        return NULL;
+    p->u = g;
     pb_unit *u = &p->u[p->n];
     memset(u, 0, sizeof *u);
     if (!declared && !(u->key = strdup(key)))

@@ -1,4 +1,5 @@
 #include "platform.h"
+#include "grow.h"
 
 #include "build_info.h"
 
@@ -149,14 +150,10 @@ int pb_data_prints_add(pb_data_prints *d, const char hex[65])
     for (size_t i = 0; i < d->n; i++)
         if (strcmp(d->hex[i], hex) == 0)
             return 0;
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? 2 * d->cap : 8;
-        char(*grown)[65] = realloc(d->hex, cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        d->hex = grown;
-        d->cap = cap;
-    }
+    char(*grown)[65] = pb_grow(d->hex, d->n, &d->cap, sizeof *grown, 8);
+    if (!grown)
+        return -1;
+    d->hex = grown;
     memcpy(d->hex[d->n++], hex, 65);
     return 0;
 }

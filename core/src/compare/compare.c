@@ -1,6 +1,7 @@
 /* Report comparison: tolerance table, backend class, row join, verdicts.
  * See compare.h for the rules. */
 #include "compare.h"
+#include "grow.h"
 
 #include "run_manifest.h"
 
@@ -250,14 +251,10 @@ static int add_item(ctx *c, const char *table, const char *key,
                     const char *column, const char *ref, const char *run,
                     const char *diff, const char *tol, const char *verdict)
 {
-    if (c->n_items == c->cap_items) {
-        size_t cap = c->cap_items ? 2 * c->cap_items : 64;
-        item *grown = realloc(c->items, cap * sizeof *grown);
-        if (!grown)
-            goto oom;
-        c->items = grown;
-        c->cap_items = cap;
-    }
+    item *grown = pb_grow(c->items, c->n_items, &c->cap_items, sizeof *grown, 64);
+    if (!grown)
+        goto oom;
+    c->items = grown;
     item *it = &c->items[c->n_items];
     it->table = strdup(table);
     it->key = strdup(key);
@@ -802,13 +799,10 @@ static int list_csv(const char *dir, char ***out, size_t *n_out, char *err,
         if (len <= 4 || e->d_name[0] == '.' ||
             strcmp(e->d_name + len - 4, ".csv") != 0)
             continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            char **grown = realloc(names, cap * sizeof *grown);
-            if (!grown)
-                goto oom;
-            names = grown;
-        }
+        char **grown = pb_grow(names, n, &cap, sizeof *grown, 16);
+        if (!grown)
+            goto oom;
+        names = grown;
         if (!(names[n] = strdup(e->d_name)))
             goto oom;
         n++;

@@ -1,4 +1,5 @@
 #include "gemm_trace.h"
+#include "grow.h"
 
 #include "activation.h"
 #include "flow.h"
@@ -16,14 +17,10 @@ void pb_gemm_list_free(pb_gemm_list *l)
 
 int pb_gemm_list_add(pb_gemm_list *l, const pb_gemm_call *c)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        pb_gemm_call *p = realloc(l->call, cap * sizeof *p);
-        if (!p)
-            return -1;
-        l->call = p;
-        l->cap = cap;
-    }
+    pb_gemm_call *p = pb_grow(l->call, l->n, &l->cap, sizeof *p, 16);
+    if (!p)
+        return -1;
+    l->call = p;
     l->call[l->n++] = *c;
     return 0;
 }

@@ -6,6 +6,7 @@
  * filled black; the crossover lines alpha~*(h; c), where the NTK change r
  * crosses c; the regions labelled. */
 #include "plot_internal.h"
+#include "grow.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -29,14 +30,10 @@ static int cells_add(cells *s, double h, double a, double z)
             s->v[i].n++;
             return 0;
         }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 64;
-        cell *g = realloc(s->v, cap * sizeof *g);
-        if (!g)
-            return -1;
-        s->v = g;
-        s->cap = cap;
-    }
+    cell *g = pb_grow(s->v, s->n, &s->cap, sizeof *g, 64);
+    if (!g)
+        return -1;
+    s->v = g;
     s->v[s->n++] = (cell){h, a, z, 1};
     return 0;
 }
