@@ -71,7 +71,7 @@ static void put(FILE *f, const pb_columns *cols, size_t i, int width, int first,
 static void line(FILE *f, const pb_columns *cols, const pb_row *row, const int *widths)
 {
     int first = 1;
-    char buf[1024];
+    char buf[4096];
     for (size_t i = 0; i < cols->n; i++) {
         const pb_column *c = &cols->col[i];
         if (!shown(c))
@@ -108,7 +108,7 @@ void pb_text_table(FILE *f, const pb_columns *cols, const pb_row *rows, size_t n
     int *w = calloc(cols->n ? cols->n : 1, sizeof *w);
     if (!w)
         return;
-    char buf[1024];
+    char buf[4096];
     for (size_t i = 0; i < cols->n; i++) {
         const pb_column *c = &cols->col[i];
         w[i] = c->width;
