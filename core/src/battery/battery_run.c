@@ -231,7 +231,7 @@ static int write_manifest(const pb_bat_runner *r, const char *start, const char 
     snprintf(buf, sizeof buf, "%d", id->threads);
     manifest_kv(&mt, "threads", buf);
     manifest_kv(&mt, "features", id->features);
-    snprintf(buf, sizeof buf, "%.17g", r->opt->scale);
+    pb_csv_format_double(buf, sizeof buf, r->opt->scale);
     manifest_kv(&mt, "scale", buf);
     manifest_kv(&mt, "phasebench_version", PB_VERSION);
     manifest_kv(&mt, "build_commit", PB_BUILD_COMMIT);
