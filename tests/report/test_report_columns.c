@@ -2,6 +2,7 @@
  * the row, table and text-table writers built on them (report.h,
  * report_table.h, text_table.h). */
 #include "csv_table.h"
+#include "model.h"
 #include "pb_test.h"
 #include "report_table.h"
 #include "tables.h"
@@ -108,6 +109,8 @@ static void test_declared_headers(void)
         fclose(f);
     }
     CHECK(n_tables >= 14);
+    /* one dw_norm_l column for every weight layer a net can have */
+    CHECK(pb_cols_dyn_layers.n == PB_MAX_LAYERS + 1);
 }
 
 /* runs.csv, claims.csv and manifest.csv as the stored smoke reference has

@@ -139,8 +139,13 @@ static pb_status weight_norms(run_ctx *x, const pb_buf *w, double *wn, double *d
 static int dyn_columns(run_ctx *x)
 {
     pb_columns layers = pb_cols_dyn_layers;
-    if (layers.n > x->m.L + 1)
-        layers.n = x->m.L + 1;
+    if (layers.n < x->m.L + 1) {
+        snprintf(x->hook_error, sizeof x->hook_error,
+                 "the dynamics CSV declares %zu dw_norm_l columns, the net has %zu layers",
+                 layers.n, x->m.L + 1);
+        return -1;
+    }
+    layers.n = x->m.L + 1;
     const pb_columns *parts[] = {&pb_cols_dyn_head, &layers, &pb_cols_dyn_tail};
     if (pb_columns_join(&x->dyn_cols, "dynamics CSV", parts, 3, x->hook_error,
                         sizeof x->hook_error) != 0)
