@@ -2,7 +2,8 @@
  * only checked for being positive numbers: a benchmark never asserts a
  * time.
  *
- *   test_bench              flop counts of the GEMM lists, the statistics,
+ *   test_bench              flop counts of the traced GEMM lists against
+ *                           their closed forms, the statistics,
  *                           flag parsing, then the command run in process
  *                           (ref, tiny size) and a run with an unknown
  *                           backend (error rows, exit 1)
@@ -101,16 +102,23 @@ static void test_counts(void)
                                    {100, 784, 30, 5}, {3, 1, 1, PB_MAX_LAYERS}};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
         const pb_bench_size *s = &sizes[i];
-        pb_bench_gemm g[PB_BENCH_MAX_GEMMS];
-        size_t n = pb_bench_step_gemms(s, g);
+        pb_gemm_list l;
+        char err[256];
+        CHECK_MSG(pb_bench_step_gemms(s, &l, err, sizeof err) == 0, "%s", err);
+        pb_bench_gemm *g = l.call;
+        size_t n = l.n;
         CHECK(n == 3 * s->L + 2);
         CHECK_CLOSE(pb_bench_gemm_flops(g, n), pb_bench_step_flops(s), 1e-15);
         for (size_t k = 0; k < n; k++)
             CHECK(g[k].m > 0 && g[k].n > 0 && g[k].k > 0);
+        pb_gemm_list_free(&l);
         size_t nn = s->P < 50 ? s->P : 50;
-        n = pb_bench_ntk_gemms(s, nn, g);
+        CHECK_MSG(pb_bench_ntk_gemms(s, nn, &l, err, sizeof err) == 0, "%s", err);
+        g = l.call;
+        n = l.n;
         CHECK(n == 4 * s->L + 2);
         CHECK_CLOSE(pb_bench_gemm_flops(g, n), pb_bench_ntk_flops(s, nn), 1e-15);
+        pb_gemm_list_free(&l);
     }
 }
 

@@ -3,6 +3,7 @@
 
 #include "bench.h"
 #include "flow.h"
+#include "net.h"
 
 #include "activation.h"
 #include "build_info.h"
@@ -23,91 +24,38 @@
 #include <unistd.h>
 
 /* ------------------------------------------------------------------------ */
-/* The GEMM lists: model.c, call by call.                                   */
+/* The GEMM lists: traced from the model's code (gemm_trace.h).             */
 
-static size_t fan_in(const pb_bench_size *s, size_t i)
+int pb_bench_step_gemms(const pb_bench_size *s, pb_gemm_list *out, char *err, size_t err_len)
 {
-    return i == 0 ? s->d : s->h;
+    return pb_gemm_trace_step(s->d, s->h, s->L, s->P, out, err, err_len);
 }
 
-static void put(pb_bench_gemm *out, size_t *n, pb_trans ta, pb_trans tb, size_t m, size_t nn,
-                size_t k, double alpha, size_t lda, size_t ldb, size_t ldc)
+int pb_bench_ntk_gemms(const pb_bench_size *s, size_t n, pb_gemm_list *out, char *err,
+                       size_t err_len)
 {
-    pb_bench_gemm g = {ta, tb, m, nn, k, alpha, lda, ldb, ldc};
-    out[(*n)++] = g;
-}
-
-/* pb_model_forward on n points: one GEMM per hidden layer (Z_i = In_i
- * W_i^T / sqrt(fan_in)), then the output (n x 1). */
-static void forward_gemms(const pb_bench_size *s, size_t n, pb_bench_gemm *out, size_t *c)
-{
-    size_t h = s->h;
-    for (size_t i = 0; i < s->L; i++) {
-        size_t fi = fan_in(s, i);
-        put(out, c, PB_NO_TRANS, PB_TRANS, n, h, fi, 1.0 / sqrt((double)fi), fi, fi, h);
-    }
-    put(out, c, PB_NO_TRANS, PB_TRANS, n, 1, h, 1.0 / (double)h, h, h, 1);
-}
-
-/* Step GEMMs: pb_model_loss_grad = pb_model_outputs (forward) + loss op +
- * pb_model_backward.  The backward pass issues, in order:
- *   dW_L    = go^T A_{L-1} / h          (1 x h,  k = P)
- *   dA_{L-1} = go W_L / h               (P x h,  k = 1)
- *   for i = L-1 .. 0:
- *     dW_i  = dZ_i^T In_i / sqrt(fan_in_i)   (h x fan_in_i, k = P)
- *     i > 0: dA_{i-1} = dZ_i W_i / sqrt(h)   (P x h, k = h)
- * so the GEMM flops of a step are exactly
- *   forward  2 P h d + 2 (L-1) P h^2 + 2 P h
- *   backward 2 P h + 2 P h + 2 P h d + 2 (L-1) P h^2 + 2 (L-1) P h^2
- *   total    4 P d h + 6 (L-1) P h^2 + 6 P h
- * (pb_bench_step_flops).  The activation, loss, update and reductions are
- * O(P h) element-wise work and are not counted. */
-size_t pb_bench_step_gemms(const pb_bench_size *s, pb_bench_gemm *out)
-{
-    size_t c = 0, P = s->P, h = s->h;
-    forward_gemms(s, P, out, &c);
-    put(out, &c, PB_TRANS, PB_NO_TRANS, 1, h, P, 1.0 / (double)h, 1, h, h);
-    put(out, &c, PB_NO_TRANS, PB_NO_TRANS, P, h, 1, 1.0 / (double)h, 1, h, h);
-    for (size_t i = s->L; i-- > 0;) {
-        size_t fi = fan_in(s, i);
-        put(out, &c, PB_TRANS, PB_NO_TRANS, h, fi, P, 1.0 / sqrt((double)fi), h, fi, fi);
-        if (i > 0)
-            put(out, &c, PB_NO_TRANS, PB_NO_TRANS, P, h, h, 1.0 / sqrt((double)h), h, h, h);
-    }
-    return c;
-}
-
-/* NTK GEMMs: pb_model_ntk_cross with both sets equal (signals computed
- * once): forward; the output signal dA_{L-1} = 1 W_L / h (k = 1); the
- * back-propagation dA_{i-1} = dZ_i W_i / sqrt(h) for i = L-1 .. 1; the
- * output-layer Gram A A^T / h^2; then per hidden layer the two Grams
- * dZ_i dZ_i^T (k = h) and In_i In_i^T (k = fan_in_i).  Flops:
- *   2 n h d + 4 (L-1) n h^2 + 4 n h + 2 n^2 d + 4 L n^2 h
- * (pb_bench_ntk_flops); the element-wise products are not counted. */
-size_t pb_bench_ntk_gemms(const pb_bench_size *s, size_t n, pb_bench_gemm *out)
-{
-    size_t c = 0, h = s->h;
-    forward_gemms(s, n, out, &c);
-    put(out, &c, PB_NO_TRANS, PB_NO_TRANS, n, h, 1, 1.0 / (double)h, 1, h, h);
-    for (size_t i = s->L; i-- > 1;)
-        put(out, &c, PB_NO_TRANS, PB_NO_TRANS, n, h, h, 1.0 / sqrt((double)h), h, h, h);
-    put(out, &c, PB_NO_TRANS, PB_TRANS, n, n, h, 1.0 / ((double)h * (double)h), h, h, n);
-    for (size_t i = 0; i < s->L; i++) {
-        size_t fi = fan_in(s, i);
-        put(out, &c, PB_NO_TRANS, PB_TRANS, n, n, h, 1.0, h, h, n);
-        put(out, &c, PB_NO_TRANS, PB_TRANS, n, n, fi, 1.0, fi, fi, n);
-    }
-    return c;
+    return pb_gemm_trace_ntk(s->d, s->h, s->L, n, out, err, err_len);
 }
 
 double pb_bench_gemm_flops(const pb_bench_gemm *g, size_t count)
 {
-    double f = 0.0;
-    for (size_t i = 0; i < count; i++)
-        f += 2.0 * (double)g[i].m * (double)g[i].n * (double)g[i].k;
-    return f;
+    return pb_gemm_list_flops(g, count);
 }
 
+/* The closed forms, from the products of docs/physics.md section 1.1 with
+ * fan_in_0 = d, fan_in_i = h.  A step is a forward pass (L hidden products
+ * and the output), the output layer's two backward products (dW_L, k = P;
+ * dA_{L-1}, k = 1) and per hidden layer dW_i (k = P) and, below the top,
+ * dA_{i-1} (k = h):
+ *   forward  2 P h d + 2 (L-1) P h^2 + 2 P h
+ *   backward 2 P h + 2 P h + 2 P h d + 2 (L-1) P h^2 + 2 (L-1) P h^2
+ *   total    4 P d h + 6 (L-1) P h^2 + 6 P h
+ * An NTK Gram on n points is a forward pass, the output signal (k = 1) and
+ * its back-propagation (L-1 products, k = h), the output layer's Gram
+ * A A^T / h^2 and per hidden layer two Grams (k = h and k = fan_in_i):
+ *   2 n h d + 4 (L-1) n h^2 + 4 n h + 2 n^2 d + 4 L n^2 h
+ * The activation, loss, update and reductions are O(P h) element-wise work
+ * and are not counted. */
 double pb_bench_step_flops(const pb_bench_size *s)
 {
     double P = (double)s->P, d = (double)s->d, h = (double)s->h, L = (double)s->L;
@@ -424,11 +372,11 @@ static pb_status run_gemm_seq(void *vctx)
         if (q->dtype == PB_F32)
             cblas_sgemm(CblasRowMajor, cblas_trans(g->ta), cblas_trans(g->tb), (blasint)g->m,
                         (blasint)g->n, (blasint)g->k, (float)g->alpha, q->a, (blasint)g->lda,
-                        q->b, (blasint)g->ldb, 0.0f, q->c, (blasint)g->ldc);
+                        q->b, (blasint)g->ldb, (float)g->beta, q->c, (blasint)g->ldc);
         else
             cblas_dgemm(CblasRowMajor, cblas_trans(g->ta), cblas_trans(g->tb), (blasint)g->m,
                         (blasint)g->n, (blasint)g->k, g->alpha, q->a, (blasint)g->lda, q->b,
-                        (blasint)g->ldb, 0.0, q->c, (blasint)g->ldc);
+                        (blasint)g->ldb, g->beta, q->c, (blasint)g->ldc);
     }
     return PB_OK;
 }
@@ -499,15 +447,16 @@ static int scratch_make(scratch *s, const pb_bench_gemm *lists[], const size_t c
     return 0;
 }
 
-/* One tentative gradient-flow step on a backend, as flow.c runs it. */
+/* One tentative gradient-flow step on a backend: pb_flow_step, the very
+ * call pb_flow_run makes, from the accepted state at w0 with the flow's
+ * first dt. */
 typedef struct step_ctx {
     const pb_model *m;
-    pb_batch *b;
-    pb_loss loss;
-    pb_buf *w, *g, *o;      /* accepted state */
-    pb_buf *w1, *g1, *o1;   /* tentative state */
-    double dt;
-    double gg1, dist, dmax; /* the step control's scalars, last run */
+    const pb_flow_problem *pr;
+    const pb_flow_params *fp;
+    pb_flow_bufs *fb;
+    double gg;              /* |g|^2 of the accepted state */
+    pb_flow_trial trial;    /* the step control's scalars, last run */
 } step_ctx;
 
 static pb_status backend_sync(const pb_model *m)
@@ -518,19 +467,8 @@ static pb_status backend_sync(const pb_model *m)
 static pb_status run_step(void *vctx)
 {
     step_ctx *x = vctx;
-    const pb_backend_vtable *vt = x->m->vt;
-    pb_backend *be = x->m->be;
-    size_t n = x->m->n_params, P = x->b->n;
-    pb_loss_stats st;
-    pb_status s;
-    if ((s = vt->copy(be, x->w1, 0, x->w, 0, n)) ||
-        (s = vt->axpby(be, n, -x->dt, x->g, 0, 1.0, x->w1, 0)) ||
-        (s = pb_model_loss_grad(x->m, x->w1, x->b, &x->loss, x->g1, &st)) ||
-        (s = vt->copy(be, x->o1, 0, x->b->out, 0, P)) ||
-        (s = pb_flow_step_scalars(vt, be, n, x->g, x->g1, P, x->o, x->o1, &x->gg1, &x->dist,
-                                  &x->dmax)))
-        return s;
-    return backend_sync(x->m);
+    pb_status s = pb_flow_step(x->pr, x->fp, x->fb, x->fp->dt0, x->gg, &x->trial);
+    return s ? s : backend_sync(x->m);
 }
 
 typedef struct ntk_ctx {
@@ -735,11 +673,7 @@ static void trans_text(const pb_bench_gemm *g, char *buf, size_t len)
 static void bench_gemm_row(bench_run *r, const pb_bench_size *s)
 {
     const pb_bench_config *c = r->c;
-    pb_bench_gemm list[PB_BENCH_MAX_GEMMS];
-    size_t n = pb_bench_step_gemms(s, list), best = 0;
-    for (size_t i = 1; i < n; i++)
-        if (pb_bench_gemm_flops(&list[i], 1) > pb_bench_gemm_flops(&list[best], 1))
-            best = i;
+    char err[256];
     result x;
     memset(&x, 0, sizeof x);
     x.backend = "openblas";
@@ -750,16 +684,27 @@ static void bench_gemm_row(bench_run *r, const pb_bench_size *s)
     x.points = s->P;
     x.gemm_calls = 1;
     x.warmup = c->warmup;
-    x.flops = pb_bench_gemm_flops(&list[best], 1);
+    x.flops = NAN;
     x.load = NAN;
+    pb_gemm_list trace;
+    double *samples = NULL;
+    if (pb_bench_step_gemms(s, &trace, err, sizeof err) != 0) {
+        x.error = err;
+        goto done;
+    }
+    const pb_bench_gemm *list = trace.call;
+    size_t best = 0;
+    for (size_t i = 1; i < trace.n; i++)
+        if (pb_bench_gemm_flops(&list[i], 1) > pb_bench_gemm_flops(&list[best], 1))
+            best = i;
+    x.flops = pb_bench_gemm_flops(&list[best], 1);
     trans_text(&list[best], x.gemm_shape, sizeof x.gemm_shape);
 
     progress(r, "openblas", "gemm", s);
-    char err[256];
     const pb_bench_gemm *lists[1] = {&list[best]};
     size_t counts[1] = {1};
     scratch sc;
-    double *samples = calloc((size_t)c->reps, sizeof *samples);
+    samples = calloc((size_t)c->reps, sizeof *samples);
     if (!samples) {
         x.error = "out of memory";
     } else if (scratch_make(&sc, lists, counts, 1, c->dtype, c->seed, err, sizeof err) != 0) {
@@ -774,107 +719,88 @@ static void bench_gemm_row(bench_run *r, const pb_bench_size *s)
         x.samples = samples;
         scratch_free(&sc);
     }
+done:
     if (x.error)
         fail_msg(r, "openblas", s, x.error);
     emit(r, &x);
     free(samples);
+    pb_gemm_list_free(&trace);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Per size and backend: the step and the NTK                               */
 
 typedef struct backend_state {
-    pb_model m;
-    pb_batch b, bn;   /* step batch (P points); NTK batch (n points) when n < P */
-    int have_b, have_bn;
-    pb_buf *w, *g, *o, *w1, *g1, *o1, *theta;
-    double *x, *y, *w_host;
+    pb_net net;           /* set 0: the step's P points; set 1: the NTK's n when n < P */
+    pb_net_fit fit;       /* the training objective on set 0 */
+    pb_flow_problem pr;
+    pb_flow_params fp;
+    pb_flow_bufs fb;      /* the flow's state, accepted at w0 */
+    double gg;
+    pb_buf *theta;
+    double *x, *y;
 } backend_state;
 
 static void state_free(backend_state *s)
 {
-    const pb_backend_vtable *vt = s->m.vt;
-    if (vt) {
-        pb_buf *all[] = {s->w, s->g, s->o, s->w1, s->g1, s->o1, s->theta};
-        for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-            if (all[i])
-                vt->buf_free(s->m.be, all[i]);
-        if (s->have_bn)
-            pb_batch_destroy(&s->m, &s->bn);
-        if (s->have_b)
-            pb_batch_destroy(&s->m, &s->b);
+    if (s->pr.vt) {
+        pb_flow_bufs_free(&s->pr, &s->fb);
+        if (s->theta)
+            s->pr.vt->buf_free(s->pr.be, s->theta);
     }
+    pb_net_close(&s->net);
     free(s->x);
     free(s->y);
-    free(s->w_host);
     memset(s, 0, sizeof *s);
 }
 
-static pb_status balloc(backend_state *s, size_t n, pb_buf **out)
-{
-    *out = NULL;
-    return s->m.vt->buf_alloc(s->m.be, n, out);
-}
-
-/* Model, data, weights, the flow state at w0 (f0 = f(w0), o, g).
- * -1 with a message. */
+/* The net with its data (pb_net_open), then the flow's state accepted at
+ * w0, as pb_flow_run starts it.  -1 with a message. */
 static int state_make(backend_state *s, const pb_session *ses, const pb_bench_config *c,
                       const pb_bench_size *z, size_t n_ntk, char *err, size_t err_len)
 {
     const pb_backend_vtable *vt = ses->plugin->vt;
     memset(s, 0, sizeof *s);
-    if (pb_model_init(&s->m, vt, ses->be, z->d, z->h, z->L, pb_act_make(PB_ACT_SWISH, 10.0), err,
-                      err_len) != 0)
-        return -1;
-    size_t P = z->P, N = s->m.n_params;
+    size_t P = z->P;
     s->x = malloc(P * z->d * sizeof *s->x);
     s->y = malloc(P * sizeof *s->y);
-    s->w_host = malloc(N * sizeof *s->w_host);
-    if (!s->x || !s->y || !s->w_host) {
+    if (!s->x || !s->y) {
         snprintf(err, err_len, "out of host memory");
         return -1;
     }
     pb_rng_normal_fill(c->seed, PB_STREAM_DATA_X, 0, s->x, P * z->d);
     for (size_t i = 0; i < P; i++)
         s->y[i] = pb_rng_uniform(c->seed, PB_STREAM_DATA_Y, i) < 0.5 ? -1.0 : 1.0;
-    pb_model_init_weights(&s->m, c->seed, s->w_host);
+    size_t n_bn = (c->what & PB_BENCH_NTK) && n_ntk < P ? n_ntk : 0;
+    pb_net_spec spec = {.d = z->d, .h = z->h, .L = z->L, .act = pb_act_make(PB_ACT_SWISH, 10.0),
+                        .seed = c->seed, .n_sets = 2,
+                        .sets = {{"benchmark set", P, s->x, s->y},
+                                 {"NTK set", n_bn, s->x, s->y}}};
+    if (pb_net_open(&s->net, vt, ses->be, &spec, err, err_len) != 0)
+        return -1;
 
-    const char *what = "allocating the batch";
+    s->fit = (pb_net_fit){&s->net.m, &s->net.set[0],
+                          {PB_LOSS_SOFTHINGE, 1.0, 1.0, 20.0, 1.0 / (double)P}};
+    pb_net_flow_problem(&s->fit, &s->pr);
+    pb_flow_params_default(&s->fp);
+    const char *what = "allocating the flow state";
     pb_status st;
-    if ((st = pb_batch_create(&s->m, P, s->x, s->y, &s->b)))
-        goto dev;
-    s->have_b = 1;
-    what = "allocating buffers";
-    if ((st = balloc(s, N, &s->w)) || (st = balloc(s, N, &s->g)) || (st = balloc(s, P, &s->o)) ||
-        (st = balloc(s, N, &s->w1)) || (st = balloc(s, N, &s->g1)) || (st = balloc(s, P, &s->o1)))
-        goto dev;
-    what = "uploading the weights";
-    if ((st = vt->buf_upload(ses->be, s->w, 0, s->w_host, N)))
-        goto dev;
-    /* f0 = f(w0), as the training runs do, then o and g at w0. */
-    what = "the initial state";
-    pb_loss loss = {PB_LOSS_SOFTHINGE, 1.0, 1.0, 20.0, 1.0 / (double)P};
     pb_loss_stats stats;
-    if ((st = pb_model_forward(&s->m, s->w, &s->b)) ||
-        (st = vt->copy(ses->be, s->b.f0, 0, s->b.out, 0, P)) ||
-        (st = pb_model_loss_grad(&s->m, s->w, &s->b, &loss, s->g, &stats)) ||
-        (st = vt->copy(ses->be, s->o, 0, s->b.out, 0, P)))
+    if ((st = pb_flow_bufs_alloc(&s->pr, s->fp.tau > 0, &s->fb)))
+        goto dev;
+    what = "the initial state";
+    if ((st = pb_flow_start(&s->pr, &s->fb, s->net.w, &stats, &s->gg)))
         goto dev;
     if (c->what & PB_BENCH_NTK) {
         what = "allocating the NTK buffers";
-        if (n_ntk < P) {
-            if ((st = pb_batch_create(&s->m, n_ntk, s->x, s->y, &s->bn)))
-                goto dev;
-            s->have_bn = 1;
-        }
-        if ((st = balloc(s, n_ntk * n_ntk, &s->theta)))
+        if ((st = vt->buf_alloc(ses->be, n_ntk * n_ntk, &s->theta)))
             goto dev;
     }
-    if ((st = backend_sync(&s->m)))
+    if ((st = backend_sync(&s->net.m)))
         goto dev;
     return 0;
 dev:
-    snprintf(err, err_len, "%s: %s (status %d)", what, pb_model_error(&s->m), (int)st);
+    snprintf(err, err_len, "%s: %s (status %d)", what, pb_model_error(&s->net.m), (int)st);
     return -1;
 }
 
@@ -935,6 +861,15 @@ static void bench_one(bench_run *r, const pb_session *ses, const pb_bench_size *
     free(samples);
 }
 
+/* The traced GEMM list of a step (what = PB_BENCH_STEP) or of an NTK Gram
+ * on n_ntk points. */
+static int trace_of(const pb_bench_size *z, unsigned what, size_t n_ntk, pb_gemm_list *out,
+                    char *err, size_t err_len)
+{
+    return what == PB_BENCH_STEP ? pb_bench_step_gemms(z, out, err, err_len)
+                                 : pb_bench_ntk_gemms(z, n_ntk, out, err, err_len);
+}
+
 static void error_rows(bench_run *r, const char *backend, const pb_bench_size *z, size_t n_ntk,
                        const char *msg)
 {
@@ -944,7 +879,9 @@ static void error_rows(bench_run *r, const char *backend, const pb_bench_size *z
     for (int i = 0; i < 2; i++) {
         if (!(c->what & ws[i]))
             continue;
-        pb_bench_gemm list[PB_BENCH_MAX_GEMMS];
+        pb_gemm_list list;
+        char terr[256];
+        int traced = trace_of(z, ws[i], n_ntk, &list, terr, sizeof terr) == 0;
         result x;
         memset(&x, 0, sizeof x);
         x.backend = backend;
@@ -952,13 +889,13 @@ static void error_rows(bench_run *r, const char *backend, const pb_bench_size *z
         x.size = *z;
         x.what = ws[i];
         x.points = ws[i] == PB_BENCH_STEP ? z->P : n_ntk;
-        x.gemm_calls = ws[i] == PB_BENCH_STEP ? pb_bench_step_gemms(z, list)
-                                              : pb_bench_ntk_gemms(z, n_ntk, list);
-        x.flops = pb_bench_gemm_flops(list, x.gemm_calls);
+        x.gemm_calls = list.n;
+        x.flops = traced ? pb_bench_gemm_flops(list.call, list.n) : NAN;
         x.warmup = c->warmup;
         x.error = msg;
         x.load = NAN;
         emit(r, &x);
+        pb_gemm_list_free(&list);
     }
 }
 
@@ -971,9 +908,21 @@ static void bench_backend_size(bench_run *r, const char *name, const pb_bench_si
     int reps = is_ref && c->ref_reps > 0 ? c->ref_reps : c->reps;
     int warmup = is_ref && c->ref_warmup >= 0 ? c->ref_warmup : c->warmup;
     char err[1024];
+    pb_gemm_list steps, ntks;
+    memset(&steps, 0, sizeof steps);
+    memset(&ntks, 0, sizeof ntks);
+    if (((c->what & PB_BENCH_STEP) &&
+         trace_of(z, PB_BENCH_STEP, n_ntk, &steps, err, sizeof err) != 0) ||
+        ((c->what & PB_BENCH_NTK) && trace_of(z, PB_BENCH_NTK, n_ntk, &ntks, err, sizeof err) != 0)) {
+        error_rows(r, name, z, n_ntk, err);
+        pb_gemm_list_free(&steps);
+        return;
+    }
     pb_session ses;
     if (pb_session_open(&ses, name, c->dtype, c->threads, NULL, err, sizeof err) != 0) {
         error_rows(r, name, z, n_ntk, err);
+        pb_gemm_list_free(&steps);
+        pb_gemm_list_free(&ntks);
         return;
     }
     if (r->out->log && strstr(ses.features, "llvmpipe"))
@@ -986,35 +935,39 @@ static void bench_backend_size(bench_run *r, const char *name, const pb_bench_si
         error_rows(r, name, z, n_ntk, err);
         state_free(&s);
         pb_session_close(&ses);
+        pb_gemm_list_free(&steps);
+        pb_gemm_list_free(&ntks);
         return;
     }
-    pb_bench_gemm list[PB_BENCH_MAX_GEMMS];
     double median;
     if (c->what & PB_BENCH_STEP) {
         step_ctx x;
         memset(&x, 0, sizeof x);
-        x.m = &s.m;
-        x.b = &s.b;
-        x.loss = (pb_loss){PB_LOSS_SOFTHINGE, 1.0, 1.0, 20.0, 1.0 / (double)z->P};
-        x.w = s.w, x.g = s.g, x.o = s.o, x.w1 = s.w1, x.g1 = s.g1, x.o1 = s.o1;
-        x.dt = 1.0; /* the flow's first dt */
-        size_t n = pb_bench_step_gemms(z, list);
-        bench_one(r, &ses, z, PB_BENCH_STEP, run_step, &x, list, n, z->P, reps, warmup,
-                  &median);
+        x.m = &s.net.m;
+        x.pr = &s.pr;
+        x.fp = &s.fp;
+        x.fb = &s.fb;
+        x.gg = s.gg;
+        bench_one(r, &ses, z, PB_BENCH_STEP, run_step, &x, steps.call, steps.n, z->P, reps,
+                  warmup, &median);
         r->step_median[si][bi] = median;
-        if (!isnan(median) && r->out->log && !(isfinite(x.gg1) && isfinite(x.dmax)))
+        if (!isnan(median) && r->out->log &&
+            !(isfinite(x.trial.gg1) && isfinite(x.trial.dmax)))
             fprintf(r->out->log,
                     "phasebench bench: warning: %s step %zu:%zu:%zu:%zu gave non-finite "
                     "step-control values (|g'|^2 = %g, max|o - o'| = %g)\n",
-                    name, z->P, z->d, z->h, z->L, x.gg1, x.dmax);
+                    name, z->P, z->d, z->h, z->L, x.trial.gg1, x.trial.dmax);
     }
     if (c->what & PB_BENCH_NTK) {
-        ntk_ctx x = {&s.m, s.w, s.have_bn ? &s.bn : &s.b, s.theta};
-        size_t n = pb_bench_ntk_gemms(z, n_ntk, list);
-        bench_one(r, &ses, z, PB_BENCH_NTK, run_ntk, &x, list, n, n_ntk, reps, warmup, &median);
+        pb_batch *bn = s.net.set[1].n ? &s.net.set[1] : &s.net.set[0];
+        ntk_ctx x = {&s.net.m, s.net.w, bn, s.theta};
+        bench_one(r, &ses, z, PB_BENCH_NTK, run_ntk, &x, ntks.call, ntks.n, n_ntk, reps, warmup,
+                  &median);
     }
     state_free(&s);
     pb_session_close(&ses);
+    pb_gemm_list_free(&steps);
+    pb_gemm_list_free(&ntks);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -3,26 +3,29 @@
  * It times, per backend and net size, the two costs that decide how long a
  * battery takes:
  *
- *   step  one tentative step of the adaptive gradient flow exactly as flow.c
- *         runs it: tentative update (copy + axpby), one full-batch loss and
- *         gradient (pb_model_loss_grad), the copy of the outputs, and the
- *         step-control reductions dot(g',g'), dist2(g,g'), max|o - o'|,
- *         then the backend's sync() when it has one;
+ *   step  one tentative step of the adaptive gradient flow: pb_flow_step on
+ *         pb_net_eval, the call pb_flow_run makes in training, on a net set
+ *         up by pb_net_open (net.h): tentative update (copy + axpby), one
+ *         full-batch loss and gradient (pb_model_loss_grad), the copy of the
+ *         outputs, and the step-control scalars |g'|^2, |g - g'|^2,
+ *         max|o - o'|, then the backend's sync() when it has one;
  *   ntk   one NTK Gram matrix (pb_model_ntk) on min(P, ntk_points) points;
  *   gemm  the largest single GEMM of the step, called on OpenBLAS directly
  *         (the machine's GEMM speed at that shape; one row per size).
  *
  * Each step and NTK measurement is paired with its roofline: the very list
- * of GEMMs (shapes, transposes, leading dimensions, alphas) that model.c
- * issues for it, called on OpenBLAS directly with the same thread count and
- * dtype.  The two are timed alternately, repetition by repetition, so that
- * a noisy neighbour hits both alike.  roofline_ratio = step time / GEMM-list
- * time: 1 means the step costs no more than its GEMMs at OpenBLAS speed.
+ * of GEMMs (shapes, transposes, leading dimensions, alphas) that the model
+ * issues for it, traced from the model's own code (gemm_trace.h) and called
+ * on OpenBLAS directly with the same thread count and dtype.  The two are
+ * timed alternately, repetition by repetition, so that a noisy neighbour
+ * hits both alike.  roofline_ratio = step time / GEMM-list time: 1 means the
+ * step costs no more than its GEMMs at OpenBLAS speed.
  *
  * A benchmark measures; it never judges a time. */
 #ifndef PB_BENCH_H
 #define PB_BENCH_H
 
+#include "gemm_trace.h"
 #include "model.h"
 
 #include <stddef.h>
@@ -32,31 +35,27 @@
 #define PB_BENCH_SCHEMA_VERSION 1
 #define PB_BENCH_MAX_BACKENDS 16
 #define PB_BENCH_MAX_SIZES 64
-/* A step issues 3L + 2 GEMMs and an NTK Gram 4L + 2 (see bench.c). */
-#define PB_BENCH_MAX_GEMMS (4 * PB_MAX_LAYERS + 2)
 
 typedef struct pb_bench_size {
     size_t P, d, h, L;
 } pb_bench_size;
 
-/* One GEMM as the backend ABI states it (row-major, beta = 0). */
-typedef struct pb_bench_gemm {
-    pb_trans ta, tb;
-    size_t m, n, k;
-    double alpha;
-    size_t lda, ldb, ldc;
-} pb_bench_gemm;
+/* One GEMM as the backend ABI states it (row-major). */
+typedef pb_gemm_call pb_bench_gemm;
 
-/* The GEMMs of one full-batch loss-and-gradient evaluation on P points, in
- * the order model.c issues them.  out holds PB_BENCH_MAX_GEMMS entries;
- * returns the count. */
-size_t pb_bench_step_gemms(const pb_bench_size *s, pb_bench_gemm *out);
-/* The GEMMs of one NTK Gram on n points. */
-size_t pb_bench_ntk_gemms(const pb_bench_size *s, size_t n, pb_bench_gemm *out);
+/* The GEMMs of one tentative flow step (pb_flow_step on pb_net_eval: a
+ * full-batch loss and gradient) of the net s on s->P points, in the order
+ * the model issues them, traced (pb_gemm_trace_step).  0, or -1 with a
+ * message. */
+int pb_bench_step_gemms(const pb_bench_size *s, pb_gemm_list *out, char *err, size_t err_len);
+/* The GEMMs of one NTK Gram (pb_model_ntk) on n points, traced. */
+int pb_bench_ntk_gemms(const pb_bench_size *s, size_t n, pb_gemm_list *out, char *err,
+                       size_t err_len);
 /* sum of 2 m n k over the list. */
 double pb_bench_gemm_flops(const pb_bench_gemm *g, size_t count);
-/* Closed forms of the two counts (bench.c derives them; the tests check
- * that they agree with the lists). */
+/* Closed forms of the GEMM flops of a step and of an NTK Gram, worked out by
+ * hand from docs/physics.md section 1.1 (bench.c); the tests check them
+ * against the traced lists, so a change to the model's products shows. */
 double pb_bench_step_flops(const pb_bench_size *s);
 double pb_bench_ntk_flops(const pb_bench_size *s, size_t n);
 

@@ -3,8 +3,10 @@
 #include "activation.h"
 #include "flow.h"
 #include "model.h"
+#include "net.h"
 #include "report_table.h"
 #include "rng.h"
+#include "strutil.h"
 #include "tables.h"
 
 #include <float.h>
@@ -20,17 +22,13 @@ typedef struct trajectory {
     double *o;          /* n x TC_P */
     double *t, *dt;
     int64_t *rejected;
-    pb_model *m;
-    pb_batch *b;
-    pb_loss loss;
+    pb_net_fit fit;
 } trajectory;
 
 static pb_status eval(void *ctx, const pb_buf *w, pb_buf *o, pb_buf *g, pb_loss_stats *st)
 {
     trajectory *tr = ctx;
-    pb_status s = pb_model_loss_grad(tr->m, w, tr->b, &tr->loss, g, st);
-    if (s == PB_OK)
-        s = tr->m->vt->copy(tr->m->be, o, 0, tr->b->out, 0, TC_P);
+    pb_status s = pb_net_eval(&tr->fit, w, o, g, st);
     /* never converge: the check wants K steps.  A finite margin, since a
      * non-finite one stops the flow as nan (flow.h, stop rules). */
     st->min_margin = -DBL_MAX;
@@ -42,7 +40,7 @@ static int record(void *ctx, const pb_flow_state *s)
     trajectory *tr = ctx;
     if (s->step != tr->n || tr->n >= tr->cap)
         return 0;
-    if (tr->m->vt->buf_download(tr->m->be, s->o, 0, tr->o + (size_t)tr->n * TC_P, TC_P) != PB_OK)
+    if (tr->fit.m->vt->buf_download(tr->fit.m->be, s->o, 0, tr->o + (size_t)tr->n * TC_P, TC_P) != PB_OK)
         return -1;
     tr->t[tr->n] = s->t;
     tr->dt[tr->n] = s->dt;
@@ -54,42 +52,34 @@ static int record(void *ctx, const pb_flow_state *s)
 static int run_one(const pb_backend_vtable *vt, pb_backend *be, int steps, uint64_t seed,
                    trajectory *tr, char *err, size_t err_len)
 {
-    double x[TC_P * TC_D], y[TC_P], w0[TC_D * TC_H + TC_H * TC_H + TC_H];
+    double x[TC_P * TC_D], y[TC_P];
     pb_rng_normal_fill(seed, PB_STREAM_CHECK + 1, 0, x, TC_P * TC_D);
     for (size_t i = 0; i < TC_P; i++)
         y[i] = x[i * TC_D] * x[i * TC_D + 1] > 0 ? 1.0 : -1.0;
-    pb_model m;
-    pb_batch b;
-    pb_buf *w = NULL;
-    memset(&b, 0, sizeof b);
-    if (pb_model_init(&m, vt, be, TC_D, TC_H, TC_L, pb_act_make(PB_ACT_SWISH, 10.0), err,
-                      err_len) != 0)
+    pb_net net;
+    pb_net_spec spec = {.d = TC_D, .h = TC_H, .L = TC_L, .act = pb_act_make(PB_ACT_SWISH, 10.0),
+                        .seed = seed, .n_sets = 1, .sets = {{"trajectory set", TC_P, x, y}}};
+    if (pb_net_open(&net, vt, be, &spec, err, err_len) != 0) {
+        char why[256];
+        pb_strcpy_trunc(why, sizeof why, err);
+        snprintf(err, err_len, "setting up the trajectory: %s", why);
         return -1;
-    pb_model_init_weights(&m, seed, w0);
-    int rc = -1;
-    if (pb_batch_create(&m, TC_P, x, y, &b) != PB_OK || vt->buf_alloc(be, m.n_params, &w) != PB_OK ||
-        vt->buf_upload(be, w, 0, w0, m.n_params) != PB_OK || pb_model_forward(&m, w, &b) != PB_OK ||
-        vt->copy(be, b.f0, 0, b.out, 0, TC_P) != PB_OK) {
-        snprintf(err, err_len, "setting up the trajectory: %s", pb_model_error(&m));
-        goto out;
     }
-    tr->m = &m;
-    tr->b = &b;
-    tr->loss = (pb_loss){PB_LOSS_SOFTHINGE, 1.0, 1.0, 20.0, 1.0 / TC_P};
+    tr->fit = (pb_net_fit){&net.m, &net.set[0], {PB_LOSS_SOFTHINGE, 1.0, 1.0, 20.0, 1.0 / TC_P}};
     pb_flow_params p;
     pb_flow_params_default(&p);
     p.max_steps = steps;
     p.ckpt_step = 0; /* a checkpoint at every step */
-    pb_flow_problem pr = {vt, be, m.n_params, TC_P, eval, tr, record, tr};
+    pb_flow_problem pr;
+    pb_net_flow_problem(&tr->fit, &pr);
+    pr.eval = eval;
+    pr.ctx = tr;
+    pr.checkpoint = record;
+    pr.checkpoint_ctx = tr;
     pb_flow_state s;
-    if (pb_flow_run(&pr, &p, w, &s, err, err_len) == PB_STOP_ERROR)
-        goto out;
-    rc = 0;
-out:
-    if (w)
-        vt->buf_free(be, w);
-    if (b.x)
-        pb_batch_destroy(&m, &b);
+    int rc = pb_flow_run(&pr, &p, net.w, &s, err, err_len) == PB_STOP_ERROR ? -1 : 0;
+    pb_net_close(&net);
+    memset(&tr->fit, 0, sizeof tr->fit); /* it pointed into net */
     return rc;
 }
 

@@ -113,52 +113,6 @@ void pb_junit_free(pb_junit *j)
 
 /* ------------------------------------------------------------------------ */
 
-/* The writer's calls return < 0 on failure; the first failure is kept and
- * every later call becomes a no-op, so the code reads as the document. */
-typedef struct jw {
-    xmlTextWriterPtr w;
-    int bad;
-} jw;
-
-static void start(jw *x, const char *name)
-{
-    if (!x->bad && xmlTextWriterStartElement(x->w, BAD_CAST name) < 0)
-        x->bad = 1;
-}
-
-static void end(jw *x)
-{
-    if (!x->bad && xmlTextWriterEndElement(x->w) < 0)
-        x->bad = 1;
-}
-
-static void attr(jw *x, const char *name, const char *value)
-{
-    if (x->bad)
-        return;
-    char *v = pb_xml_clean(value);
-    if (!v || xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST v) < 0)
-        x->bad = 1;
-    free(v);
-}
-
-static void attr_n(jw *x, const char *name, size_t n)
-{
-    char buf[32];
-    snprintf(buf, sizeof buf, "%zu", n);
-    attr(x, name, buf);
-}
-
-static void text(jw *x, const char *s)
-{
-    if (x->bad)
-        return;
-    char *v = pb_xml_clean(s);
-    if (!v || xmlTextWriterWriteString(x->w, BAD_CAST v) < 0)
-        x->bad = 1;
-    free(v);
-}
-
 /* A growing string for failure bodies. */
 typedef struct sbuf {
     char *s;
@@ -194,7 +148,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     b->n += (size_t)need;
 }
 
-static void write_claims(jw *x, const pb_csv_table *t, const char *err_text)
+static void write_claims(pb_xw *x, const pb_csv_table *t, const char *err_text)
 {
     size_t tests = 0, failures = 0, skipped = 0, errors = 0;
     int cc = -1, ce = -1, cm = -1, cx = -1, ct = -1, cv = -1, cd = -1;
@@ -221,22 +175,22 @@ static void write_claims(jw *x, const pb_csv_table *t, const char *err_text)
                 errors++;
         }
     }
-    start(x, "testsuite");
-    attr(x, "name", "claims");
-    attr_n(x, "tests", tests);
-    attr_n(x, "failures", failures);
-    attr_n(x, "errors", errors);
-    attr_n(x, "skipped", skipped);
+    pb_xw_start(x, "testsuite");
+    pb_xw_attr(x, "name", "claims");
+    pb_xw_attr_n(x, "tests", tests);
+    pb_xw_attr_n(x, "failures", failures);
+    pb_xw_attr_n(x, "errors", errors);
+    pb_xw_attr_n(x, "skipped", skipped);
     if (err_text) {
-        start(x, "testcase");
-        attr(x, "name", "claims.csv");
-        attr(x, "classname", "phasebench.claims");
-        start(x, "error");
-        attr(x, "message", err_text);
-        attr(x, "type", "unreadable");
-        end(x);
-        end(x);
-        end(x);
+        pb_xw_start(x, "testcase");
+        pb_xw_attr(x, "name", "claims.csv");
+        pb_xw_attr(x, "classname", "phasebench.claims");
+        pb_xw_start(x, "error");
+        pb_xw_attr(x, "message", err_text);
+        pb_xw_attr(x, "type", "unreadable");
+        pb_xw_end(x);
+        pb_xw_end(x);
+        pb_xw_end(x);
         return;
     }
     for (size_t i = 0; i < t->nrows; i++) {
@@ -249,49 +203,49 @@ static void write_claims(jw *x, const pb_csv_table *t, const char *err_text)
         const char *detail = cd >= 0 ? pb_csv_cell(t, i, (size_t)cd) : "";
         char cls[256];
         snprintf(cls, sizeof cls, "phasebench.claims.%s", exp[0] ? exp : "unknown");
-        start(x, "testcase");
-        attr(x, "name", claim);
-        attr(x, "classname", cls);
+        pb_xw_start(x, "testcase");
+        pb_xw_attr(x, "name", claim);
+        pb_xw_attr(x, "classname", cls);
         sbuf b = {0};
         sb_printf(&b, "measured %s, expected %s, tolerance: %s", measured,
                   expected, tol[0] ? tol : "(none stated)");
         if (strcmp(verdict, "fail") == 0) {
-            start(x, "failure");
-            attr(x, "message", b.oom ? "measured outside expected" : b.s);
-            attr(x, "type", "claim");
-            text(x, detail);
-            end(x);
+            pb_xw_start(x, "failure");
+            pb_xw_attr(x, "message", b.oom ? "measured outside expected" : b.s);
+            pb_xw_attr(x, "type", "claim");
+            pb_xw_text(x, detail);
+            pb_xw_end(x);
         } else if (strcmp(verdict, "not-judged") == 0) {
-            start(x, "skipped");
-            attr(x, "message", detail[0] ? detail : "not judged");
-            end(x);
+            pb_xw_start(x, "skipped");
+            pb_xw_attr(x, "message", detail[0] ? detail : "not judged");
+            pb_xw_end(x);
         } else if (strcmp(verdict, "pass") != 0) {
             char m[160];
             snprintf(m, sizeof m, "claims.csv line %zu: verdict '%.60s' is not "
                      "pass, fail or not-judged", t->line[i], verdict);
-            start(x, "error");
-            attr(x, "message", m);
-            attr(x, "type", "verdict");
-            end(x);
+            pb_xw_start(x, "error");
+            pb_xw_attr(x, "message", m);
+            pb_xw_attr(x, "type", "verdict");
+            pb_xw_end(x);
         }
         if (!b.oom && b.s) {
-            start(x, "system-out");
-            text(x, b.s);
+            pb_xw_start(x, "system-out");
+            pb_xw_text(x, b.s);
             if (detail[0]) {
-                text(x, "\n");
-                text(x, detail);
+                pb_xw_text(x, "\n");
+                pb_xw_text(x, detail);
             }
-            end(x);
+            pb_xw_end(x);
         }
         if (b.oom)
             x->bad = 1;
         free(b.s);
-        end(x);
+        pb_xw_end(x);
     }
-    end(x);
+    pb_xw_end(x);
 }
 
-static void write_compare(jw *x, const pb_junit *j)
+static void write_compare(pb_xw *x, const pb_junit *j)
 {
     size_t failures = 0;
     for (size_t t = 0; t < j->n_tables; t++)
@@ -301,19 +255,19 @@ static void write_compare(jw *x, const pb_junit *j)
                 failures++;
                 break;
             }
-    start(x, "testsuite");
-    attr(x, "name", "compare");
-    attr_n(x, "tests", j->n_tables);
-    attr_n(x, "failures", failures);
-    attr_n(x, "errors", 0);
-    attr_n(x, "skipped", 0);
+    pb_xw_start(x, "testsuite");
+    pb_xw_attr(x, "name", "compare");
+    pb_xw_attr_n(x, "tests", j->n_tables);
+    pb_xw_attr_n(x, "failures", failures);
+    pb_xw_attr_n(x, "errors", 0);
+    pb_xw_attr_n(x, "skipped", 0);
     for (size_t t = 0; t < j->n_tables; t++) {
         const jt_table *tb = &j->tables[t];
         char name[300];
         snprintf(name, sizeof name, "%s.csv", tb->name);
-        start(x, "testcase");
-        attr(x, "name", name);
-        attr(x, "classname", "phasebench.compare");
+        pb_xw_start(x, "testcase");
+        pb_xw_attr(x, "name", name);
+        pb_xw_attr(x, "classname", "phasebench.compare");
         sbuf bad = {0}, moved = {0};
         size_t n_fail = 0, n_missing = 0, n_extra = 0;
         for (size_t i = 0; i < j->n_items; i++) {
@@ -338,28 +292,28 @@ static void write_compare(jw *x, const pb_junit *j)
                      "missing (rows or whole file), %zu extra rows", tb->failed, tb->checked,
                      n_missing, n_extra);
             (void)n_fail;
-            start(x, "failure");
-            attr(x, "message", m);
-            attr(x, "type", "compare");
-            text(x, bad.s);
-            end(x);
+            pb_xw_start(x, "failure");
+            pb_xw_attr(x, "message", m);
+            pb_xw_attr(x, "type", "compare");
+            pb_xw_text(x, bad.s);
+            pb_xw_end(x);
         }
-        start(x, "system-out");
+        pb_xw_start(x, "system-out");
         char head[120];
         snprintf(head, sizeof head, "%zu values checked\n", tb->checked);
-        text(x, head);
+        pb_xw_text(x, head);
         if (moved.n) {
-            text(x, "moved within tolerance:\n");
-            text(x, moved.s);
+            pb_xw_text(x, "moved within tolerance:\n");
+            pb_xw_text(x, moved.s);
         }
-        end(x);
+        pb_xw_end(x);
         if (bad.oom || moved.oom)
             x->bad = 1;
         free(bad.s);
         free(moved.s);
-        end(x);
+        pb_xw_end(x);
     }
-    end(x);
+    pb_xw_end(x);
 }
 
 int pb_junit_write(const pb_junit *j, const char *path, const char *run_dir,
@@ -383,27 +337,16 @@ int pb_junit_write(const pb_junit *j, const char *path, const char *run_dir,
         have_claims = 0;
     }
 
-    char tmp[4200];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        snprintf(err, err_len, "%s: path too long", path);
+    pb_xw x;
+    if (pb_xw_open(&x, path, NULL, err, err_len) != 0) {
         pb_csv_table_free(&claims);
         return -1;
     }
-    jw x = {xmlNewTextWriterFilename(tmp, 0), 0};
-    if (!x.w) {
-        snprintf(err, err_len, "%s: cannot write: %s", tmp, strerror(errno));
-        pb_csv_table_free(&claims);
-        return -1;
-    }
-    if (xmlTextWriterSetIndent(x.w, 1) < 0 ||
-        xmlTextWriterStartDocument(x.w, NULL, "UTF-8", NULL) < 0)
-        x.bad = 1;
 
     size_t claim_tests = have_claims ? claims.nrows : 1;
-    start(&x, "testsuites");
-    attr(&x, "name", "phasebench compare");
-    attr_n(&x, "tests", claim_tests + j->n_tables);
+    pb_xw_start(&x, "testsuites");
+    pb_xw_attr(&x, "name", "phasebench compare");
+    pb_xw_attr_n(&x, "tests", claim_tests + j->n_tables);
     {
         /* Totals over both suites, for consumers that read only the root. */
         size_t f = 0, s = 0, e = have_claims ? 0 : 1;
@@ -422,38 +365,26 @@ int pb_junit_write(const pb_junit *j, const char *path, const char *run_dir,
                     f++;
                     break;
                 }
-        attr_n(&x, "failures", f);
-        attr_n(&x, "errors", e);
-        attr_n(&x, "skipped", s);
+        pb_xw_attr_n(&x, "failures", f);
+        pb_xw_attr_n(&x, "errors", e);
+        pb_xw_attr_n(&x, "skipped", s);
     }
-    start(&x, "properties");
+    pb_xw_start(&x, "properties");
     const char *props[][2] = {{"run", run_dir}, {"reference", ref_dir},
                               {"backend_class", sum->backend_class},
                               {"verdict", sum->pass ? "PASS" : "FAIL"}};
     for (size_t i = 0; i < sizeof props / sizeof *props; i++) {
-        start(&x, "property");
-        attr(&x, "name", props[i][0]);
-        attr(&x, "value", props[i][1]);
-        end(&x);
+        pb_xw_start(&x, "property");
+        pb_xw_attr(&x, "name", props[i][0]);
+        pb_xw_attr(&x, "value", props[i][1]);
+        pb_xw_end(&x);
     }
-    end(&x);
+    pb_xw_end(&x);
     write_claims(&x, &claims, have_claims ? NULL : claims_err);
     write_compare(&x, j);
-    end(&x);
-    if (!x.bad && (xmlTextWriterEndDocument(x.w) < 0 || xmlTextWriterFlush(x.w) < 0))
-        x.bad = 1;
-    xmlFreeTextWriter(x.w); /* flushes and closes the file */
+    pb_xw_end(&x);
     pb_csv_table_free(&claims);
-    if (x.bad) {
-        snprintf(err, err_len, "%s: write error (libxml2 writer)", tmp);
-        remove(tmp);
+    if (pb_xw_close(&x, err, err_len) != 0)
         return -1;
-    }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, err_len, "%s: cannot rename to %s: %s", tmp, path,
-                 strerror(errno));
-        remove(tmp);
-        return -1;
-    }
     return 0;
 }

@@ -63,20 +63,16 @@ static int should_stop(const pb_flow_state *s, const pb_flow_params *p, double g
     return 1;
 }
 
-typedef struct flow_bufs {
-    pb_buf *w, *g, *o, *v;          /* accepted state */
-    pb_buf *w1, *g1, *o1, *v1;      /* tentative state */
-} flow_bufs;
-
-static void free_bufs(const pb_flow_problem *pr, flow_bufs *b)
+void pb_flow_bufs_free(const pb_flow_problem *pr, pb_flow_bufs *b)
 {
     pb_buf *all[] = {b->w, b->g, b->o, b->v, b->w1, b->g1, b->o1, b->v1};
     for (size_t i = 0; i < 8; i++)
         if (all[i])
             pr->vt->buf_free(pr->be, all[i]);
+    memset(b, 0, sizeof *b);
 }
 
-static pb_status alloc_bufs(const pb_flow_problem *pr, int momentum, flow_bufs *b)
+pb_status pb_flow_bufs_alloc(const pb_flow_problem *pr, int momentum, pb_flow_bufs *b)
 {
     const pb_backend_vtable *vt = pr->vt;
     pb_status st;
@@ -107,7 +103,7 @@ static pb_status alloc_bufs(const pb_flow_problem *pr, int momentum, flow_bufs *
 
 /* w1 (and v1) from w, v, g and dt. */
 static pb_status tentative_step(const pb_flow_problem *pr, const pb_flow_params *p,
-                                flow_bufs *b, double dt)
+                                pb_flow_bufs *b, double dt)
 {
     const pb_backend_vtable *vt = pr->vt;
     size_t n = pr->n_params;
@@ -144,6 +140,31 @@ pb_status pb_flow_step_scalars(const pb_backend_vtable *vt, pb_backend *be, size
     return st;
 }
 
+pb_status pb_flow_start(const pb_flow_problem *pr, pb_flow_bufs *b, const pb_buf *w,
+                        pb_loss_stats *stats, double *gg)
+{
+    pb_status st;
+    if ((st = pr->vt->copy(pr->be, b->w, 0, w, 0, pr->n_params)) != PB_OK ||
+        (st = pr->eval(pr->ctx, b->w, b->o, b->g, stats)) != PB_OK)
+        return st;
+    return pr->vt->dot(pr->be, pr->n_params, b->g, 0, b->g, 0, gg);
+}
+
+pb_status pb_flow_step(const pb_flow_problem *pr, const pb_flow_params *p, pb_flow_bufs *b,
+                       double dt, double gg, pb_flow_trial *out)
+{
+    const double max_dout = p->max_dout / p->alpha;
+    pb_status st;
+    if ((st = tentative_step(pr, p, b, dt)) != PB_OK ||
+        (st = pr->eval(pr->ctx, b->w1, b->o1, b->g1, &out->stats)) != PB_OK ||
+        (st = pb_flow_step_scalars(pr->vt, pr->be, pr->n_params, b->g, b->g1, pr->n_out, b->o,
+                                   b->o1, &out->gg1, &out->dist, &out->dmax)) != PB_OK)
+        return st;
+    out->dout = out->dmax / max_dout;
+    out->dgrad = (gg > 0 && out->gg1 > 0) ? out->dist / sqrt(gg * out->gg1) / p->max_dgrad : 0.0;
+    return PB_OK;
+}
+
 static pb_stop fail(const pb_flow_problem *pr, char *err, size_t err_len, const char *what)
 {
     const char *e = pr->vt->last_error(pr->be);
@@ -157,20 +178,17 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
     const pb_backend_vtable *vt = pr->vt;
     const size_t n = pr->n_params;
     const double t_start = pb_now_s();
-    const double max_dout = p->max_dout / p->alpha;
-    flow_bufs b;
+    pb_flow_bufs b;
     pb_stop stop = PB_STOP_ERROR;
     double gg = 0.0;
 
     memset(s, 0, sizeof *s);
     err[0] = '\0';
-    if (alloc_bufs(pr, p->tau > 0, &b) != PB_OK) {
+    if (pb_flow_bufs_alloc(pr, p->tau > 0, &b) != PB_OK) {
         stop = fail(pr, err, err_len, "allocating the flow state");
         goto done;
     }
-    if (vt->copy(pr->be, b.w, 0, w, 0, n) != PB_OK ||
-        pr->eval(pr->ctx, b.w, b.o, b.g, &s->stats) != PB_OK ||
-        vt->dot(pr->be, n, b.g, 0, b.g, 0, &gg) != PB_OK) {
+    if (pb_flow_start(pr, &b, w, &s->stats, &gg) != PB_OK) {
         stop = fail(pr, err, err_len, "evaluating the initial state");
         goto done;
     }
@@ -206,23 +224,17 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
 
         /* One accepted step: shrink dt until the tentative step passes. */
         for (;;) {
-            pb_loss_stats st1;
-            double gg1 = 0.0, dist = 0.0, dmax = 0.0;
-            if (tentative_step(pr, p, &b, s->dt_next) != PB_OK ||
-                pr->eval(pr->ctx, b.w1, b.o1, b.g1, &st1) != PB_OK ||
-                pb_flow_step_scalars(vt, pr->be, n, b.g, b.g1, pr->n_out, b.o, b.o1, &gg1, &dist,
-                                     &dmax) != PB_OK) {
+            pb_flow_trial tr;
+            if (pb_flow_step(pr, p, &b, s->dt_next, gg, &tr) != PB_OK) {
                 stop = fail(pr, err, err_len, "evaluating a step");
                 goto done;
             }
             s->grad_evals++;
-            double dout = dmax / max_dout;
-            double dgrad = (gg > 0 && gg1 > 0) ? dist / sqrt(gg * gg1) / p->max_dgrad : 0.0;
-            if (dout < 1.0 && dgrad < 1.0) {
+            if (tr.dout < 1.0 && tr.dgrad < 1.0) {
                 /* Unchanged outputs are necessary for unchanged weights: only
                  * then is the (rare) comparison of the weights paid for. */
                 double dw_max = 1.0;
-                if (dmax == 0.0 &&
+                if (tr.dmax == 0.0 &&
                     vt->max_abs_diff(pr->be, n, b.w, 0, b.w1, 0, &dw_max) != PB_OK) {
                     stop = fail(pr, err, err_len, "comparing the weights of a step");
                     goto done;
@@ -232,15 +244,15 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
                 SWAP(b.g, b.g1);
                 SWAP(b.o, b.o1);
                 SWAP(b.v, b.v1);
-                s->stats = st1;
-                gg = gg1;
-                s->grad_norm = sqrt(gg1);
+                s->stats = tr.stats;
+                gg = tr.gg1;
+                s->grad_norm = sqrt(tr.gg1);
                 s->t += s->dt_next;
                 s->dt = s->dt_next;
                 s->step++;
-                s->dout = dout;
-                s->dgrad = dgrad;
-                if (dout < 0.5 && dgrad < 0.5)
+                s->dout = tr.dout;
+                s->dgrad = tr.dgrad;
+                if (tr.dout < 0.5 && tr.dgrad < 0.5)
                     s->dt_next *= p->grow;
                 if (p->mark_step > 0 && s->step == p->mark_step) {
                     s->mark_reached = 1;
@@ -270,6 +282,6 @@ pb_stop pb_flow_run(const pb_flow_problem *pr, const pb_flow_params *p, pb_buf *
 done:
     s->w = NULL;
     s->o = NULL;
-    free_bufs(pr, &b);
+    pb_flow_bufs_free(pr, &b);
     return stop;
 }

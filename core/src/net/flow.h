@@ -87,6 +87,49 @@ typedef struct pb_flow_problem {
     void *checkpoint_ctx;
 } pb_flow_problem;
 
+/* The flow's state on the device: the accepted point (w, g, o, v) and the
+ * tentative one (w1, g1, o1, v1).  w, g, w1, g1 (and v, v1) hold n_params
+ * values, o and o1 n_out; v and v1 exist with momentum only (else NULL). */
+typedef struct pb_flow_bufs {
+    pb_buf *w, *g, *o, *v;
+    pb_buf *w1, *g1, *o1, *v1;
+} pb_flow_bufs;
+
+/* Allocate the state of pr on its backend (v = 0 with momentum).  A failure
+ * returns the backend's status; what was allocated is freed by
+ * pb_flow_bufs_free, which takes partial states and NULL handles. */
+pb_status pb_flow_bufs_alloc(const pb_flow_problem *pr, int momentum, pb_flow_bufs *b);
+void pb_flow_bufs_free(const pb_flow_problem *pr, pb_flow_bufs *b);
+
+/* The accepted state at parameters w (n_params): w copied into b->w, then
+ * (b->o, b->g, stats) = pr->eval there and *gg = |g|^2.  This evaluation
+ * starts every flow (it is its first grad_eval).  A backend failure returns
+ * its status. */
+pb_status pb_flow_start(const pb_flow_problem *pr, pb_flow_bufs *b, const pb_buf *w,
+                        pb_loss_stats *stats, double *gg);
+
+/* What one tentative step measured (docs/physics.md section 5.2, point 3). */
+typedef struct pb_flow_trial {
+    pb_loss_stats stats;  /* loss stats at w1 */
+    double gg1;           /* |g1|^2 */
+    double dist;          /* |g - g1|^2 */
+    double dmax;          /* max_mu |o_mu - o1_mu| */
+    double dout;          /* dmax / (max_dout / alpha) */
+    double dgrad;         /* dist / (|g| |g1|) / max_dgrad; 0 if a norm is 0 */
+} pb_flow_trial;
+
+/* One tentative step of the adaptive Euler rule (docs/physics.md section
+ * 5.2, points 2 and 3; section 5.3 with momentum): from the accepted state
+ * in b and the step size dt (flow time), w1 (and v1) as in the header above,
+ * (o1, g1, stats) = pr->eval at w1, then the step-control scalars
+ * (pb_flow_step_scalars) and the two ratios.  gg = |g|^2 of the accepted
+ * state.  It decides nothing: pb_flow_run accepts the step (swaps the two
+ * states) or retries it with a smaller dt, and `phasebench bench` times
+ * exactly this call.  A backend failure returns its status; b's tentative
+ * half is then undefined. */
+pb_status pb_flow_step(const pb_flow_problem *pr, const pb_flow_params *p, pb_flow_bufs *b,
+                       double dt, double gg, pb_flow_trial *out);
+
 /* Run the flow from w (updated in place to the final parameters).  Returns
  * the stop reason; *final holds the last state.  A backend failure gives
  * PB_STOP_ERROR with the message in err.

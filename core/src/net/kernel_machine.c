@@ -1,6 +1,7 @@
 #include "kernel_machine.h"
 
 #include "activation.h"
+#include "net.h"
 #include "sysutil.h"
 
 #include <math.h>
@@ -20,6 +21,7 @@ typedef struct km_ctx {
 static pb_status km_eval(void *vctx, const pb_buf *a, pb_buf *o, pb_buf *g, pb_loss_stats *st)
 {
     km_ctx *k = vctx;
+    // o (P x 1) = K(train, train) (P x P) @ a (P x 1)
     pb_status s = k->vt->gemm(k->be, PB_NO_TRANS, PB_NO_TRANS, k->P, 1, k->P, 1.0, k->k_train, 0,
                               k->P, a, 0, 1, 0.0, o, 0, 1);
     if (s == PB_OK)
@@ -35,7 +37,7 @@ static pb_status km_eval(void *vctx, const pb_buf *a, pb_buf *o, pb_buf *g, pb_l
 #define DEV(call, what)                                                      \
     do {                                                                     \
         if ((call) != PB_OK)                                                 \
-            FAIL("%s: %s", what, pb_model_error(&m));                        \
+            FAIL("%s: %s", what, pb_model_error(&net.m));                    \
     } while (0)
 
 int pb_kernel_machine_run(const pb_train_config *c, const pb_split *split,
@@ -43,34 +45,32 @@ int pb_kernel_machine_run(const pb_train_config *c, const pb_split *split,
 {
     double t0 = pb_now_s();
     size_t P = split->train.n, T = split->test.n;
-    pb_model m;
-    pb_batch tr, te;
-    pb_buf *w = NULL, *a = NULL, *k_test = NULL, *out = NULL;
+    pb_net net;
+    pb_buf *a = NULL, *k_test = NULL, *out = NULL;
     double *host = NULL;
     km_ctx k = {vt, be, P, NULL, NULL, {c->loss, c->alpha, c->loss_margin, c->loss_beta, 1.0 / (double)P}};
     memset(r, 0, sizeof *r);
-    memset(&tr, 0, sizeof tr);
-    memset(&te, 0, sizeof te);
+    memset(&net, 0, sizeof net);
     r->stop = PB_STOP_ERROR;
     char err[256];
-    if (pb_model_init(&m, vt, be, split->train.d, c->h, c->L, pb_act_make(c->act, c->act_beta), err,
-                      sizeof err) != 0)
+    pb_net_spec spec = {.d = split->train.d, .h = c->h, .L = c->L,
+                        .act = pb_act_make(c->act, c->act_beta), .seed = c->seed_init,
+                        .n_sets = 2,
+                        .sets = {{"training set", P, split->train.x, split->train.y},
+                                 {"test set", T, split->test.x, split->test.y}}};
+    if (pb_net_open(&net, vt, be, &spec, err, sizeof err) != 0)
         FAIL("%s", err);
     if (P == 0 || T == 0)
         FAIL("the kernel machine needs a training and a test set (ptr = %zu, pte = %zu)", P, T);
-    host = malloc((m.n_params > T ? m.n_params : T) * sizeof *host);
+    host = malloc(T * sizeof *host);
     if (!host)
         FAIL("out of host memory");
-    pb_model_init_weights(&m, c->seed_init, host);
-    DEV(vt->buf_alloc(be, m.n_params, &w), "allocating the weights");
-    DEV(vt->buf_upload(be, w, 0, host, m.n_params), "uploading the weights");
-    DEV(pb_batch_create(&m, P, split->train.x, split->train.y, &tr), "allocating the training set");
-    DEV(pb_batch_create(&m, T, split->test.x, split->test.y, &te), "allocating the test set");
+    pb_batch *tr = &net.set[0], *te = &net.set[1];
     DEV(vt->buf_alloc(be, P * P, &k.k_train), "allocating K(train, train)");
     DEV(vt->buf_alloc(be, T * P, &k_test), "allocating K(test, train)");
-    DEV(pb_model_ntk_cross(&m, w, &tr, &tr, k.k_train), "NTK on the training set");
-    DEV(pb_model_ntk_cross(&m, w, &te, &tr, k_test), "NTK between test and training sets");
-    k.y = tr.y;
+    DEV(pb_model_ntk_cross(&net.m, net.w, tr, tr, k.k_train), "NTK on the training set");
+    DEV(pb_model_ntk_cross(&net.m, net.w, te, tr, k_test), "NTK between test and training sets");
+    k.y = tr->y;
 
     DEV(vt->buf_alloc(be, P, &a), "allocating the coefficients");
     DEV(vt->fill(be, a, 0, P, 0.0), "clearing the coefficients");
@@ -91,6 +91,7 @@ int pb_kernel_machine_run(const pb_train_config *c, const pb_split *split,
     r->train_err = (double)r->flow.stats.n_err / (double)P;
 
     DEV(vt->buf_alloc(be, T, &out), "allocating the test outputs");
+    // out (T x 1) = K(test, train) (T x P) @ a (P x 1)
     DEV(vt->gemm(be, PB_NO_TRANS, PB_NO_TRANS, T, 1, P, 1.0, k_test, 0, P, a, 0, 1, 0.0, out, 0, 1),
         "test outputs");
     DEV(vt->buf_download(be, out, 0, host, T), "downloading the test outputs");
@@ -106,14 +107,11 @@ int pb_kernel_machine_run(const pb_train_config *c, const pb_split *split,
     r->ok = 1;
 out:
     r->wall_s = pb_now_s() - t0;
-    pb_buf *bufs[] = {w, a, k_test, out, k.k_train};
+    pb_buf *bufs[] = {a, k_test, out, k.k_train};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
         if (bufs[i])
             vt->buf_free(be, bufs[i]);
-    if (tr.x)
-        pb_batch_destroy(&m, &tr);
-    if (te.x)
-        pb_batch_destroy(&m, &te);
+    pb_net_close(&net);
     free(host);
     return r->ok ? 0 : -1;
 }

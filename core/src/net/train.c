@@ -2,6 +2,7 @@
 
 #include "activation.h"
 #include "build_info.h"
+#include "net.h"
 #include "strutil.h"
 #include "sysutil.h"
 #include "tables.h"
@@ -84,10 +85,12 @@ int pb_train_check_alpha(double alpha, const char *dtype, double f0_max, char *e
 /* Everything one run holds on the device. */
 typedef struct run_ctx {
     const pb_train_config *c;
-    pb_model m;
-    pb_loss loss_train, loss_test;
-    pb_batch train, test, kernel;
-    pb_buf *w, *w0;
+    pb_net net;
+    const pb_model *m;              /* &net.m */
+    pb_net_fit fit;                 /* the training objective */
+    pb_loss loss_test;
+    pb_batch *train, *test, *kernel; /* net.set[0..2] */
+    pb_buf *w, *w0;                 /* net.w, net.w0 */
     FILE *dyn;
     pb_row dyn_row;         /* declared by dyn_cols, made at the first checkpoint */
     pb_columns dyn_cols;
@@ -95,22 +98,12 @@ typedef struct run_ctx {
     char hook_error[256];   /* why a checkpoint row could not be written */
 } run_ctx;
 
-static pb_status eval_train(void *vctx, const pb_buf *w, pb_buf *o, pb_buf *g,
-                            pb_loss_stats *stats)
-{
-    run_ctx *x = vctx;
-    pb_status st = pb_model_loss_grad(&x->m, w, &x->train, &x->loss_train, g, stats);
-    if (st == PB_OK)
-        st = x->m.vt->copy(x->m.be, o, 0, x->train.out, 0, x->train.n);
-    return st;
-}
-
 /* Test outputs o = f - f0 at w into test.out, and their loss stats. */
 static pb_status eval_test(run_ctx *x, const pb_buf *w, pb_loss_stats *stats)
 {
-    pb_status st = pb_model_outputs(&x->m, w, &x->test);
+    pb_status st = pb_model_outputs(x->m, w, x->test);
     if (st == PB_OK)
-        st = x->m.vt->loss(x->m.be, &x->loss_test, x->test.n, x->test.out, 0, x->test.y, 0, NULL,
+        st = x->m->vt->loss(x->m->be, &x->loss_test, x->test->n, x->test->out, 0, x->test->y, 0, NULL,
                            0, stats);
     return st;
 }
@@ -118,17 +111,17 @@ static pb_status eval_test(run_ctx *x, const pb_buf *w, pb_loss_stats *stats)
 static pb_status weight_norms(run_ctx *x, const pb_buf *w, double *wn, double *dwn,
                               double *dw_layer)
 {
-    const pb_backend_vtable *vt = x->m.vt;
+    const pb_backend_vtable *vt = x->m->vt;
     double a = 0, b = 0;
-    pb_status st = vt->dot(x->m.be, x->m.n_params, w, 0, w, 0, &a);
+    pb_status st = vt->dot(x->m->be, x->m->n_params, w, 0, w, 0, &a);
     if (st == PB_OK)
-        st = vt->dist2(x->m.be, x->m.n_params, w, 0, x->w0, 0, &b);
+        st = vt->dist2(x->m->be, x->m->n_params, w, 0, x->w0, 0, &b);
     *wn = sqrt(a);
     *dwn = sqrt(b);
-    for (size_t i = 0; st == PB_OK && dw_layer && i <= x->m.L; i++) {
+    for (size_t i = 0; st == PB_OK && dw_layer && i <= x->m->L; i++) {
         double dl = 0;
-        st = vt->dist2(x->m.be, x->m.rows[i] * x->m.fan_in[i], w, x->m.off[i], x->w0,
-                       x->m.off[i], &dl);
+        st = vt->dist2(x->m->be, x->m->rows[i] * x->m->fan_in[i], w, x->m->off[i], x->w0,
+                       x->m->off[i], &dl);
         dw_layer[i] = sqrt(dl);
     }
     return st;
@@ -139,13 +132,13 @@ static pb_status weight_norms(run_ctx *x, const pb_buf *w, double *wn, double *d
 static int dyn_columns(run_ctx *x)
 {
     pb_columns layers = pb_cols_dyn_layers;
-    if (layers.n < x->m.L + 1) {
+    if (layers.n < x->m->L + 1) {
         snprintf(x->hook_error, sizeof x->hook_error,
                  "the dynamics CSV declares %zu dw_norm_l columns, the net has %zu layers",
-                 layers.n, x->m.L + 1);
+                 layers.n, x->m->L + 1);
         return -1;
     }
-    layers.n = x->m.L + 1;
+    layers.n = x->m->L + 1;
     const pb_columns *parts[] = {&pb_cols_dyn_head, &layers, &pb_cols_dyn_tail};
     if (pb_columns_join(&x->dyn_cols, "dynamics CSV", parts, 3, x->hook_error,
                         sizeof x->hook_error) != 0)
@@ -161,13 +154,13 @@ static int dynamics_row(void *vctx, const pb_flow_state *s)
         return 0;
     pb_loss_stats te = {NAN, NAN, NAN, 0, 0, 0};
     double wn, dwn, dwl[PB_MAX_LAYERS + 1];
-    if ((x->test.n && eval_test(x, s->w, &te) != PB_OK) ||
+    if ((x->test->n && eval_test(x, s->w, &te) != PB_OK) ||
         weight_norms(x, s->w, &wn, &dwn, dwl) != PB_OK) {
         snprintf(x->hook_error, sizeof x->hook_error, "checkpoint at step %lld: %s",
-                 (long long)s->step, pb_model_error(&x->m));
+                 (long long)s->step, pb_model_error(x->m));
         return -1;
     }
-    double P = (double)x->train.n, Pt = (double)x->test.n;
+    double P = (double)x->train->n, Pt = (double)x->test->n;
     if (!x->dyn_header_done && dyn_columns(x) != 0)
         return -1;
     pb_row *r = &x->dyn_row;
@@ -181,7 +174,7 @@ static int dynamics_row(void *vctx, const pb_flow_state *s)
     pb_row_dbl(r, "grad_norm", s->grad_norm);
     pb_row_dbl(r, "w_norm", wn);
     pb_row_dbl(r, "dw_norm", dwn);
-    for (size_t i = 0; i <= x->m.L && i < pb_cols_dyn_layers.n; i++)
+    for (size_t i = 0; i <= x->m->L && i < pb_cols_dyn_layers.n; i++)
         pb_row_dbl(r, pb_cols_dyn_layers.col[i].name, dwl[i]);
     pb_row_dbl(r, "train_loss", s->stats.loss);
     pb_row_dbl(r, "train_aloss", s->stats.loss * x->c->alpha);
@@ -189,7 +182,7 @@ static int dynamics_row(void *vctx, const pb_flow_state *s)
     pb_row_int(r, "train_nd", s->stats.n_unsat);
     pb_row_dbl(r, "train_min_margin", s->stats.min_margin);
     pb_row_dbl(r, "train_max_margin", s->stats.max_margin);
-    if (x->test.n) {
+    if (x->test->n) {
         pb_row_dbl(r, "test_loss", te.loss);
         pb_row_dbl(r, "test_err", (double)te.n_err / Pt);
         pb_row_int(r, "test_nd", te.n_unsat);
@@ -225,7 +218,7 @@ static int cmp_double(const void *a, const void *b)
 #define DEV(call, what)                                                      \
     do {                                                                     \
         if ((call) != PB_OK)                                                 \
-            FAIL("%s: %s", what, pb_model_error(&x.m));                      \
+            FAIL("%s: %s", what, pb_model_error(x.m));                      \
     } while (0)
 
 int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backend_vtable *vt,
@@ -233,7 +226,7 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
 {
     double t0 = pb_now_s();
     run_ctx x;
-    double *host = NULL, *obuf = NULL;
+    double *obuf = NULL;
     pb_buf *theta0 = NULL, *theta = NULL;
     memset(&x, 0, sizeof x);
     memset(r, 0, sizeof *r);
@@ -252,28 +245,28 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
     char err[256];
     if (pb_train_check_alpha(c->alpha, info ? info->dtype : NULL, 0.0, err, sizeof err) != 0)
         FAIL("%s", err);
-    if (pb_model_init(&x.m, vt, be, split->train.d, c->h, c->L, pb_act_make(c->act, c->act_beta),
-                      err, sizeof err) != 0)
+    pb_net_spec spec = {.d = split->train.d, .h = c->h, .L = c->L,
+                        .act = pb_act_make(c->act, c->act_beta), .seed = c->seed_init,
+                        .keep_w0 = 1, .n_sets = 3,
+                        .sets = {{"training set", c->ptr, split->train.x, split->train.y},
+                                 {"test set", c->pte, split->test.x, split->test.y},
+                                 {"kernel set", c->compute_ntk ? c->ptk : 0, split->kernel.x,
+                                  split->kernel.y}}};
+    int opened = pb_net_open(&x.net, vt, be, &spec, err, sizeof err);
+    r->n_params = x.net.m.n_params;
+    if (opened != 0)
         FAIL("%s", err);
-    r->n_params = x.m.n_params;
-
-    x.loss_train = (pb_loss){c->loss, c->alpha, c->loss_margin, c->loss_beta, 1.0 / (double)c->ptr};
-    x.loss_test = x.loss_train;
+    x.m = &x.net.m;
+    x.w = x.net.w;
+    x.w0 = x.net.w0;
+    x.train = &x.net.set[0];
+    x.test = &x.net.set[1];
+    x.kernel = &x.net.set[2];
+    x.fit = (pb_net_fit){x.m, x.train,
+                         {c->loss, c->alpha, c->loss_margin, c->loss_beta, 1.0 / (double)c->ptr}};
+    x.loss_test = x.fit.loss;
     x.loss_test.scale = c->pte ? 1.0 / (double)c->pte : 0.0;
 
-    host = malloc(x.m.n_params * sizeof *host);
-    if (!host)
-        FAIL("out of host memory for %zu weights", x.m.n_params);
-    pb_model_init_weights(&x.m, c->seed_init, host);
-    DEV(vt->buf_alloc(be, x.m.n_params, &x.w), "allocating the weights");
-    DEV(vt->buf_alloc(be, x.m.n_params, &x.w0), "allocating the weights");
-    DEV(vt->buf_upload(be, x.w, 0, host, x.m.n_params), "uploading the weights");
-    DEV(vt->copy(be, x.w0, 0, x.w, 0, x.m.n_params), "copying the weights");
-
-    DEV(pb_batch_create(&x.m, c->ptr, split->train.x, split->train.y, &x.train),
-        "allocating the training set");
-    DEV(pb_model_forward(&x.m, x.w, &x.train), "forward pass at w0 (train)");
-    DEV(vt->copy(be, x.train.f0, 0, x.train.out, 0, c->ptr), "storing f(w0) (train)");
     {
         /* The margins alpha y f are formed in the dtype: refuse before the
          * flow when their scale overflows it. */
@@ -282,24 +275,16 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
         DEV(vt->buf_alloc(be, c->ptr, &zero), "allocating a scratch buffer");
         pb_status st0 = vt->fill(be, zero, 0, c->ptr, 0.0);
         if (st0 == PB_OK)
-            st0 = vt->max_abs_diff(be, c->ptr, x.train.f0, 0, zero, 0, &f0_max);
+            st0 = vt->max_abs_diff(be, c->ptr, x.train->f0, 0, zero, 0, &f0_max);
         vt->buf_free(be, zero);
         DEV(st0, "max |f(w0)|");
         if (pb_train_check_alpha(c->alpha, info ? info->dtype : NULL, f0_max, err, sizeof err))
             FAIL("%s", err);
     }
-    if (c->pte) {
-        DEV(pb_batch_create(&x.m, c->pte, split->test.x, split->test.y, &x.test),
-            "allocating the test set");
-        DEV(pb_model_forward(&x.m, x.w, &x.test), "forward pass at w0 (test)");
-        DEV(vt->copy(be, x.test.f0, 0, x.test.out, 0, c->pte), "storing f(w0) (test)");
-    }
     if (c->compute_ntk && c->ptk) {
-        DEV(pb_batch_create(&x.m, c->ptk, split->kernel.x, split->kernel.y, &x.kernel),
-            "allocating the kernel set");
         DEV(vt->buf_alloc(be, c->ptk * c->ptk, &theta0), "allocating the NTK");
         DEV(vt->buf_alloc(be, c->ptk * c->ptk, &theta), "allocating the NTK");
-        DEV(pb_model_ntk(&x.m, x.w0, &x.kernel, theta0), "NTK at w0");
+        DEV(pb_model_ntk(x.m, x.w0, x.kernel, theta0), "NTK at w0");
         double n0 = 0;
         DEV(vt->dot(be, c->ptk * c->ptk, theta0, 0, theta0, 0, &n0), "NTK norm");
         r->ntk0_norm = sqrt(n0);
@@ -315,8 +300,10 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
     fp.max_steps = c->max_steps;
     fp.max_time = c->max_time;
     fp.max_wall = c->max_wall;
-    pb_flow_problem pr = {vt, be, x.m.n_params, c->ptr, eval_train, &x,
-                          dyn ? dynamics_row : NULL, &x};
+    pb_flow_problem pr;
+    pb_net_flow_problem(&x.fit, &pr);
+    pr.checkpoint = dyn ? dynamics_row : NULL;
+    pr.checkpoint_ctx = &x;
     char ferr[512];
     r->stop = pb_flow_run(&pr, &fp, x.w, &r->flow, ferr, sizeof ferr);
     if (r->stop == PB_STOP_ERROR)
@@ -328,8 +315,8 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
     obuf = malloc((c->ptr > c->pte ? c->ptr : c->pte) * sizeof *obuf);
     if (!obuf)
         FAIL("out of host memory");
-    DEV(pb_model_outputs(&x.m, x.w, &x.train), "final outputs (train)");
-    DEV(vt->buf_download(be, x.train.out, 0, obuf, c->ptr), "downloading outputs");
+    DEV(pb_model_outputs(x.m, x.w, x.train), "final outputs (train)");
+    DEV(vt->buf_download(be, x.train->out, 0, obuf, c->ptr), "downloading outputs");
     for (size_t i = 0; i < c->ptr; i++)
         obuf[i] *= c->alpha * split->train.y[i];
     qsort(obuf, c->ptr, sizeof *obuf, cmp_double);
@@ -347,13 +334,13 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
         DEV(eval_test(&x, x.w, &r->test), "final outputs (test)");
         r->test_err = (double)r->test.n_err / (double)c->pte;
         double ss = 0;
-        DEV(vt->dot(be, c->pte, x.test.out, 0, x.test.out, 0, &ss), "test output norm");
+        DEV(vt->dot(be, c->pte, x.test->out, 0, x.test->out, 0, &ss), "test output norm");
         r->test_out_rms = c->alpha * sqrt(ss / (double)c->pte);
         if (c->keep_test_outputs) {
             r->test_out = malloc(c->pte * sizeof *r->test_out);
             if (!r->test_out)
                 FAIL("out of host memory");
-            DEV(vt->buf_download(be, x.test.out, 0, r->test_out, c->pte), "downloading outputs");
+            DEV(vt->buf_download(be, x.test->out, 0, r->test_out, c->pte), "downloading outputs");
         }
     } else {
         r->test_err = NAN;
@@ -363,11 +350,11 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
     }
     DEV(weight_norms(&x, x.w, &r->w_norm, &r->dw_norm, r->dw_layer), "weight norms");
     double w0n = 0;
-    DEV(vt->dot(be, x.m.n_params, x.w0, 0, x.w0, 0, &w0n), "weight norms");
+    DEV(vt->dot(be, x.m->n_params, x.w0, 0, x.w0, 0, &w0n), "weight norms");
     r->w0_norm = sqrt(w0n);
 
     if (theta) {
-        DEV(pb_model_ntk(&x.m, x.w, &x.kernel, theta), "final NTK");
+        DEV(pb_model_ntk(x.m, x.w, x.kernel, theta), "final NTK");
         double d2 = 0;
         DEV(vt->dist2(be, c->ptk * c->ptk, theta, 0, theta0, 0, &d2), "NTK change");
         r->ntk_r = sqrt(d2) / r->ntk0_norm;
@@ -379,19 +366,9 @@ out:
         vt->buf_free(be, theta0);
     if (theta)
         vt->buf_free(be, theta);
-    if (x.kernel.x)
-        pb_batch_destroy(&x.m, &x.kernel);
-    if (x.test.x)
-        pb_batch_destroy(&x.m, &x.test);
-    if (x.train.x)
-        pb_batch_destroy(&x.m, &x.train);
-    if (x.w)
-        vt->buf_free(be, x.w);
-    if (x.w0)
-        vt->buf_free(be, x.w0);
+    pb_net_close(&x.net);
     pb_row_free(&x.dyn_row);
     pb_columns_free(&x.dyn_cols);
-    free(host);
     free(obuf);
     return r->ok ? 0 : -1;
 }

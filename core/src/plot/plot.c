@@ -44,6 +44,37 @@ FILE *pl_open(pl_ctx *c, pb_figure *f, const char *name)
     return fp;
 }
 
+FILE *pl_open_part(pl_ctx *c, pb_figure *f, const char *suffix, char *name, size_t len)
+{
+    snprintf(name, len, "%s%s", f->name, suffix);
+    return pl_open(c, f, name);
+}
+
+int pl_oom(pb_figure *f)
+{
+    f->state = PB_FIG_FAILED;
+    snprintf(f->reason, sizeof f->reason, "out of memory");
+    return -1;
+}
+
+int pl_require(pb_figure *f, const pl_table *tab, const char *file, const char *absent,
+               const char *const *cols, size_t n)
+{
+    if (!tab->present)
+        return pl_skip(f, "%s", absent);
+    for (size_t k = 0; k < n; k++)
+        if (pb_csv_col(&tab->t, cols[k]) < 0)
+            return pl_skip(f, "%s has no column '%s'", file, cols[k]);
+    return 0;
+}
+
+void pl_reason_prefix(pb_figure *f, const char *prefix)
+{
+    char why[sizeof f->reason];
+    snprintf(why, sizeof why, "%s: %.500s", prefix, f->reason);
+    snprintf(f->reason, sizeof f->reason, "%s", why);
+}
+
 int pl_close(pb_figure *f, FILE *fp, const char *name)
 {
     int bad = ferror(fp);

@@ -53,24 +53,17 @@ static size_t select_rows(const pb_csv_table *t, const char *kind, const char *k
     return n;
 }
 
-static int oom(pb_figure *f)
-{
-    f->state = PB_FIG_FAILED;
-    snprintf(f->reason, sizeof f->reason, "out of memory");
-    return -1;
-}
-
 /* ------------------------------------------------------------------------ */
 
 int pl_fig_test_error_h(pl_ctx *c, pb_figure *f)
 {
-    if (!c->jamming.present)
-        return pl_skip(f, "no jamming.csv in the run folder (the battery has no jamming experiment)");
-    const pb_csv_table *t = &c->jamming.t;
     static const char *const need[] = {"kind", "alpha", "h", "test_err_mean", "out_norm_mean"};
-    for (size_t k = 0; k < 5; k++)
-        if (pb_csv_col(t, need[k]) < 0)
-            return pl_skip(f, "jamming.csv has no column '%s'", need[k]);
+    int r = pl_require(f, &c->jamming, "jamming.csv",
+                       "no jamming.csv in the run folder (the battery has no jamming experiment)",
+                       need, sizeof need / sizeof *need);
+    if (r)
+        return r;
+    const pb_csv_table *t = &c->jamming.t;
     size_t na;
     double *as = distinct(t, "scan", "alpha", &na);
     rowref *rows = malloc((t->nrows + (c->runs.present ? c->runs.t.nrows : 0) + 1) * sizeof *rows);
@@ -78,7 +71,7 @@ int pl_fig_test_error_h(pl_ctx *c, pb_figure *f)
     double *hs = malloc(hs_cap * sizeof *hs);
     if (!as || !rows || !hs) {
         free(as), free(rows), free(hs);
-        return oom(f);
+        return pl_oom(f);
     }
     int rc = -1;
     size_t usable = 0, nh = 0;
@@ -90,8 +83,7 @@ int pl_fig_test_error_h(pl_ctx *c, pb_figure *f)
         goto done;
     }
     char name[96];
-    snprintf(name, sizeof name, "%s.dat", f->name);
-    FILE *d = pl_open(c, f, name);
+    FILE *d = pl_open_part(c, f, ".dat", name, sizeof name);
     if (!d)
         goto done;
     /* index 2k: scan rows of alpha k; 2k+1: individual jamming runs. */
@@ -151,9 +143,7 @@ int pl_fig_test_error_h(pl_ctx *c, pb_figure *f)
     if (pl_close(f, d, name) != 0)
         goto done;
     nh = pl_unique(hs, nh);
-
-    snprintf(name, sizeof name, "%s.body.gp", f->name);
-    FILE *g = pl_open(c, f, name);
+    FILE *g = pl_open_part(c, f, ".body.gp", name, sizeof name);
     if (!g)
         goto done;
     pl_style(g);
@@ -233,20 +223,20 @@ done:
 
 int pl_fig_ntk_r(pl_ctx *c, pb_figure *f)
 {
-    if (!c->kernel.present)
-        return pl_skip(f, "no kernel.csv in the run folder (the battery has no kernel experiment)");
-    const pb_csv_table *t = &c->kernel.t;
     static const char *const need[] = {"kind", "h", "alpha", "r_geomean"};
-    for (size_t k = 0; k < 4; k++)
-        if (pb_csv_col(t, need[k]) < 0)
-            return pl_skip(f, "kernel.csv has no column '%s'", need[k]);
+    int r = pl_require(f, &c->kernel, "kernel.csv",
+                       "no kernel.csv in the run folder (the battery has no kernel experiment)",
+                       need, sizeof need / sizeof *need);
+    if (r)
+        return r;
+    const pb_csv_table *t = &c->kernel.t;
     size_t nh;
     double *hs = distinct(t, "run_mean", "h", &nh);
     rowref *rows = malloc((t->nrows + 1) * sizeof *rows);
     double *lx = malloc((t->nrows + 1) * sizeof *lx), *ly = malloc((t->nrows + 1) * sizeof *ly);
     if (!hs || !rows || !lx || !ly) {
         free(hs), free(rows), free(lx), free(ly);
-        return oom(f);
+        return pl_oom(f);
     }
     int rc = -1;
     size_t usable = 0;
@@ -274,8 +264,7 @@ int pl_fig_ntk_r(pl_ctx *c, pb_figure *f)
         goto done;
     }
     char name[96];
-    snprintf(name, sizeof name, "%s.dat", f->name);
-    FILE *d = pl_open(c, f, name);
+    FILE *d = pl_open_part(c, f, ".dat", name, sizeof name);
     if (!d)
         goto done;
     double slope[64], icpt[64], fit_lo[64], fit_hi[64];
@@ -311,9 +300,7 @@ int pl_fig_ntk_r(pl_ctx *c, pb_figure *f)
     }
     if (pl_close(f, d, name) != 0)
         goto done;
-
-    snprintf(name, sizeof name, "%s.body.gp", f->name);
-    FILE *g = pl_open(c, f, name);
+    FILE *g = pl_open_part(c, f, ".body.gp", name, sizeof name);
     if (!g)
         goto done;
     pl_style(g);
@@ -354,14 +341,55 @@ done:
 /* The (h, alpha) pairs of the ensemble summary rows. */
 static int ens_check(pl_ctx *c, pb_figure *f)
 {
-    if (!c->ensemble.present)
-        return pl_skip(f, "no ensemble.csv in the run folder (the battery has no ensemble experiment)");
     static const char *const need[] = {"kind", "h", "alpha", "n", "ens_err", "single_err_mean",
                                        "deltaF"};
-    for (size_t k = 0; k < 7; k++)
-        if (pb_csv_col(&c->ensemble.t, need[k]) < 0)
-            return pl_skip(f, "ensemble.csv has no column '%s'", need[k]);
-    return 0;
+    return pl_require(f, &c->ensemble, "ensemble.csv", PL_NO_ENSEMBLE, need,
+                      sizeof need / sizeof *need);
+}
+
+/* The summary rows of ensemble.csv, grouped by alpha~ across h: their
+ * distinct alpha~ and h and a row buffer.  A figure needs some alpha~ with
+ * 2 or more widths (where column `positive`, when given, is > 0); else it
+ * is skipped saying which `what` is missing.  0, 1 skipped, -1 failed. */
+typedef struct ens_summary {
+    const pb_csv_table *t;
+    double *as, *hs;
+    size_t na, nh;
+    rowref *rows;
+} ens_summary;
+
+static void ens_summary_free(ens_summary *e)
+{
+    free(e->as), free(e->hs), free(e->rows);
+}
+
+static int ens_summary_open(pl_ctx *c, pb_figure *f, ens_summary *e, const char *positive,
+                            const char *what)
+{
+    int r = ens_check(c, f);
+    if (r)
+        return r;
+    const pb_csv_table *t = e->t = &c->ensemble.t;
+    e->as = distinct(t, "summary", "alpha", &e->na);
+    e->hs = distinct(t, "summary", "h", &e->nh);
+    e->rows = malloc((t->nrows + 1) * sizeof *e->rows);
+    if (!e->as || !e->hs || !e->rows) {
+        ens_summary_free(e);
+        return pl_oom(f);
+    }
+    size_t usable = 0;
+    for (size_t k = 0; k < e->na; k++) {
+        size_t n = select_rows(t, "summary", "alpha", e->as[k], "h", e->rows), m = 0;
+        for (size_t j = 0; j < n; j++) {
+            double v;
+            m += !positive || (pl_num(t, e->rows[j].i, positive, &v) && v > 0);
+        }
+        usable += m >= 2;
+    }
+    if (usable)
+        return 0;
+    ens_summary_free(e);
+    return pl_skip(f, "ensemble.csv: no alpha~ has %s at 2 or more widths", what);
 }
 
 int pl_fig_ensemble_n(pl_ctx *c, pb_figure *f)
@@ -375,11 +403,10 @@ int pl_fig_ensemble_n(pl_ctx *c, pb_figure *f)
     rowref *rows = malloc((t->nrows + 1) * sizeof *rows);
     if (!hs || !as || !rows) {
         free(hs), free(as), free(rows);
-        return oom(f);
+        return pl_oom(f);
     }
     int rc = -1;
     char name[96];
-    snprintf(name, sizeof name, "%s.dat", f->name);
     FILE *d = NULL, *g = NULL;
     size_t blocks = 0, nmax = 0;
     char titles[32][64];
@@ -396,7 +423,7 @@ int pl_fig_ensemble_n(pl_ctx *c, pb_figure *f)
             if (n < 2)
                 continue;
             qsort(rows, n, sizeof *rows, rowref_cmp);
-            if (!d && !(d = pl_open(c, f, name)))
+            if (!d && !(d = pl_open_part(c, f, ".dat", name, sizeof name)))
                 goto done;
             fprintf(d, "# h=%g alpha_tilde=%g: n ens_err\n", hs[ih], as[ia]);
             for (size_t k = 0; k < n; k++) {
@@ -419,8 +446,7 @@ int pl_fig_ensemble_n(pl_ctx *c, pb_figure *f)
         goto done;
     }
     d = NULL;
-    snprintf(name, sizeof name, "%s.body.gp", f->name);
-    if (!(g = pl_open(c, f, name)))
+    if (!(g = pl_open_part(c, f, ".body.gp", name, sizeof name)))
         goto done;
     pl_style(g);
     fprintf(g, "set xrange [0.5:%zu.5]\nset xtics 1\nset format x '%%g'\nset format y '%%.3g'\n"
@@ -449,28 +475,17 @@ done:
 
 int pl_fig_ensemble_h(pl_ctx *c, pb_figure *f)
 {
-    int r = ens_check(c, f);
+    ens_summary e;
+    int r = ens_summary_open(c, f, &e, NULL, "summary rows");
     if (r)
         return r;
-    const pb_csv_table *t = &c->ensemble.t;
-    size_t na, nh;
-    double *as = distinct(t, "summary", "alpha", &na), *hs = distinct(t, "summary", "h", &nh);
-    rowref *rows = malloc((t->nrows + 1) * sizeof *rows);
-    if (!as || !hs || !rows) {
-        free(as), free(hs), free(rows);
-        return oom(f);
-    }
+    const pb_csv_table *t = e.t;
+    double *as = e.as, *hs = e.hs;
+    size_t na = e.na, nh = e.nh;
+    rowref *rows = e.rows;
     int rc = -1;
-    size_t usable = 0;
-    for (size_t k = 0; k < na; k++)
-        usable += select_rows(t, "summary", "alpha", as[k], "h", rows) >= 2;
-    if (!usable) {
-        rc = pl_skip(f, "ensemble.csv: no alpha~ has summary rows at 2 or more widths");
-        goto done;
-    }
     char name[96];
-    snprintf(name, sizeof name, "%s.dat", f->name);
-    FILE *d = pl_open(c, f, name);
+    FILE *d = pl_open_part(c, f, ".dat", name, sizeof name);
     if (!d)
         goto done;
     for (size_t k = 0; k < na; k++) {
@@ -487,8 +502,7 @@ int pl_fig_ensemble_h(pl_ctx *c, pb_figure *f)
     }
     if (pl_close(f, d, name) != 0)
         goto done;
-    snprintf(name, sizeof name, "%s.body.gp", f->name);
-    FILE *g = pl_open(c, f, name);
+    FILE *g = pl_open_part(c, f, ".body.gp", name, sizeof name);
     if (!g)
         goto done;
     pl_style(g);
@@ -512,40 +526,23 @@ int pl_fig_ensemble_h(pl_ctx *c, pb_figure *f)
         goto done;
     rc = pl_render(c, f, 640 + 60 * (int)(na < 8 ? na : 8));
 done:
-    free(as), free(hs), free(rows);
+    ens_summary_free(&e);
     return rc;
 }
 
 int pl_fig_ensemble_deltaF(pl_ctx *c, pb_figure *f)
 {
-    int r = ens_check(c, f);
+    ens_summary e;
+    int r = ens_summary_open(c, f, &e, "deltaF", "delta F");
     if (r)
         return r;
-    const pb_csv_table *t = &c->ensemble.t;
-    size_t na, nh;
-    double *as = distinct(t, "summary", "alpha", &na), *hs = distinct(t, "summary", "h", &nh);
-    rowref *rows = malloc((t->nrows + 1) * sizeof *rows);
-    if (!as || !hs || !rows) {
-        free(as), free(hs), free(rows);
-        return oom(f);
-    }
+    const pb_csv_table *t = e.t;
+    double *as = e.as, *hs = e.hs;
+    size_t na = e.na, nh = e.nh;
+    rowref *rows = e.rows;
     int rc = -1;
-    size_t usable = 0;
-    for (size_t k = 0; k < na; k++) {
-        size_t n = select_rows(t, "summary", "alpha", as[k], "h", rows), m = 0;
-        for (size_t j = 0; j < n; j++) {
-            double v;
-            m += pl_num(t, rows[j].i, "deltaF", &v) && v > 0;
-        }
-        usable += m >= 2;
-    }
-    if (!usable) {
-        rc = pl_skip(f, "ensemble.csv: no alpha~ has delta F at 2 or more widths");
-        goto done;
-    }
     char name[96];
-    snprintf(name, sizeof name, "%s.dat", f->name);
-    FILE *d = pl_open(c, f, name);
+    FILE *d = pl_open_part(c, f, ".dat", name, sizeof name);
     if (!d)
         goto done;
     double fit_a[32], fit_b[32], fit_lo[32], fit_hi[32];
@@ -596,8 +593,7 @@ int pl_fig_ensemble_deltaF(pl_ctx *c, pb_figure *f)
     }
     if (pl_close(f, d, name) != 0)
         goto done;
-    snprintf(name, sizeof name, "%s.body.gp", f->name);
-    FILE *g = pl_open(c, f, name);
+    FILE *g = pl_open_part(c, f, ".body.gp", name, sizeof name);
     if (!g)
         goto done;
     pl_style(g);
@@ -638,7 +634,7 @@ int pl_fig_ensemble_deltaF(pl_ctx *c, pb_figure *f)
         goto done;
     rc = pl_render(c, f, 640 + 90 * (int)(na < 8 ? na : 8));
 done:
-    free(as), free(hs), free(rows);
+    ens_summary_free(&e);
     return rc;
 }
 
@@ -692,20 +688,20 @@ static int bsize_cmp(const void *a, const void *b)
 
 int pl_fig_bench(pl_ctx *c, pb_figure *f)
 {
-    if (!c->bench.present)
-        return pl_skip(f, "no `phasebench bench` CSV in the run folder (write one there with "
-                          "`phasebench bench --out RUN_DIR/bench.csv`)");
-    const pb_csv_table *t = &c->bench.t;
     static const char *const need[] = {"backend", "P", "d", "h", "L", "what", "median_s",
                                        "roofline_median_s", "flops"};
-    for (size_t k = 0; k < 9; k++)
-        if (pb_csv_col(t, need[k]) < 0)
-            return pl_skip(f, "%s has no column '%s'", c->bench_name, need[k]);
+    int r = pl_require(f, &c->bench, c->bench_name,
+                       "no `phasebench bench` CSV in the run folder (write one there with "
+                       "`phasebench bench --out RUN_DIR/bench.csv`)",
+                       need, sizeof need / sizeof *need);
+    if (r)
+        return r;
+    const pb_csv_table *t = &c->bench.t;
     bsize *sz = calloc(t->nrows + 1, sizeof *sz);
     char (*backs)[32] = calloc(t->nrows + 1, sizeof *backs);
     if (!sz || !backs) {
         free(sz), free(backs);
-        return oom(f);
+        return pl_oom(f);
     }
     size_t nsz = 0, nb = 0;
     for (size_t i = 0; i < t->nrows; i++) {
@@ -742,8 +738,7 @@ int pl_fig_bench(pl_ctx *c, pb_figure *f)
     }
     qsort(sz, nsz, sizeof *sz, bsize_cmp);
     char name[96];
-    snprintf(name, sizeof name, "%s.dat", f->name);
-    FILE *d = pl_open(c, f, name);
+    FILE *d = pl_open_part(c, f, ".dat", name, sizeof name);
     if (!d)
         goto done;
     double tlo = INFINITY, thi = 0;
@@ -776,8 +771,7 @@ int pl_fig_bench(pl_ctx *c, pb_figure *f)
     }
     if (pl_close(f, d, name) != 0)
         goto done;
-    snprintf(name, sizeof name, "%s.body.gp", f->name);
-    FILE *g = pl_open(c, f, name);
+    FILE *g = pl_open_part(c, f, ".body.gp", name, sizeof name);
     if (!g)
         goto done;
     pl_style(g);

@@ -30,12 +30,33 @@ const char *pl_str(const pb_csv_table *t, size_t i, const char *name);
 /* Open out_dir/name for writing; NULL with f->reason set. */
 FILE *pl_open(pl_ctx *c, pb_figure *f, const char *name);
 
+/* Open the figure's own file out_dir/<f->name><suffix> (suffix ".dat",
+ * ".body.gp"); its name is left in name[len] for pl_close.  NULL with
+ * f->reason set. */
+FILE *pl_open_part(pl_ctx *c, pb_figure *f, const char *suffix, char *name, size_t len);
+
 /* Close a data or script file; -1 with f->reason set on a write error. */
 int pl_close(pb_figure *f, FILE *fp, const char *name);
 
 /* Mark f skipped with a printf-style reason; returns 1 (the figure
  * functions' "skipped" result). */
 int pl_skip(pb_figure *f, const char *fmt, ...);
+
+/* Mark f failed for want of memory; returns -1 (the "failed" result). */
+int pl_oom(pb_figure *f);
+
+/* 0 when tab was read and has every column of cols[0..n); else marks f
+ * skipped and returns 1: `absent` is the reason when the file is missing,
+ * "FILE has no column 'C'" when a column is. */
+int pl_require(pb_figure *f, const pl_table *tab, const char *file, const char *absent,
+               const char *const *cols, size_t n);
+
+/* The reason of a figure that needs ensemble.csv when the run has none. */
+#define PL_NO_ENSEMBLE \
+    "no ensemble.csv in the run folder (the battery has no ensemble experiment)"
+
+/* Prefix f->reason with "PREFIX: " (a skipped figure says which table). */
+void pl_reason_prefix(pb_figure *f, const char *prefix);
 
 /* The colours of line types 1..6 set by pl_style (index 0 is lt 1). */
 extern const char *const pl_lt_colour[6];

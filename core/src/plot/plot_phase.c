@@ -106,8 +106,7 @@ static int draw_phase(pl_ctx *c, pb_figure *f, cells *s, const char *what,
     }
     double xlo = INFINITY, xhi = 0, ylo = INFINITY, yhi = 0, zlo = INFINITY, zhi = -INFINITY;
     char name[96];
-    snprintf(name, sizeof name, "%s.dat", f->name);
-    FILE *d = pl_open(c, f, name);
+    FILE *d = pl_open_part(c, f, ".dat", name, sizeof name);
     if (!d)
         goto done;
     fprintf(d, "# h alpha_tilde h_lo h_hi alpha_lo alpha_hi value n_runs\n");
@@ -194,9 +193,7 @@ static int draw_phase(pl_ctx *c, pb_figure *f, cells *s, const char *what,
     }
     if (pl_close(f, d, name) != 0)
         goto done;
-
-    snprintf(name, sizeof name, "%s.body.gp", f->name);
-    FILE *g = pl_open(c, f, name);
+    FILE *g = pl_open_part(c, f, ".body.gp", name, sizeof name);
     if (!g)
         goto done;
     pl_style(g);
@@ -265,8 +262,7 @@ static int draw_phase(pl_ctx *c, pb_figure *f, cells *s, const char *what,
 oom_d:
     fclose(d);
 oom:
-    f->state = PB_FIG_FAILED;
-    snprintf(f->reason, sizeof f->reason, "out of memory");
+    rc = pl_oom(f);
 done:
     free(hs);
     free(as);
@@ -277,13 +273,12 @@ done:
 
 int pl_fig_phase(pl_ctx *c, pb_figure *f)
 {
-    if (!c->runs.present)
-        return pl_skip(f, "no runs.csv in the run folder");
-    const pb_csv_table *t = &c->runs.t;
     static const char *const need[] = {"h", "alpha", "test_err", "train_nd", "ptr"};
-    for (size_t k = 0; k < 5; k++)
-        if (pb_csv_col(t, need[k]) < 0)
-            return pl_skip(f, "runs.csv has no column '%s'", need[k]);
+    int r = pl_require(f, &c->runs, "runs.csv", "no runs.csv in the run folder", need,
+                       sizeof need / sizeof *need);
+    if (r)
+        return r;
+    const pb_csv_table *t = &c->runs.t;
     cells s = {0};
     size_t jammed = 0;
     for (size_t i = 0; i < t->nrows; i++) {
@@ -300,9 +295,7 @@ int pl_fig_phase(pl_ctx *c, pb_figure *f)
         }
         if (cells_add(&s, h, a, e) != 0) {
             free(s.v);
-            f->state = PB_FIG_FAILED;
-            snprintf(f->reason, sizeof f->reason, "out of memory");
-            return -1;
+            return pl_oom(f);
         }
     }
     if (s.n == 0 && jammed) {
@@ -314,20 +307,18 @@ int pl_fig_phase(pl_ctx *c, pb_figure *f)
     char note[200];
     snprintf(note, sizeof note, "single nets, mean over seeds; %zu run%s with N_Δ > 0.05 P left out",
              jammed, jammed == 1 ? "" : "s");
-    int r = draw_phase(c, f, &s, "test error ε (single net)", note);
-    if (r == 1) {
-        char why[600];
-        snprintf(why, sizeof why, "runs.csv: %.500s", f->reason);
-        snprintf(f->reason, sizeof f->reason, "%s", why);
-    }
+    r = draw_phase(c, f, &s, "test error ε (single net)", note);
+    if (r == 1)
+        pl_reason_prefix(f, "runs.csv");
     free(s.v);
     return r;
 }
 
 int pl_fig_phase_ensemble(pl_ctx *c, pb_figure *f)
 {
-    if (!c->ensemble.present)
-        return pl_skip(f, "no ensemble.csv in the run folder (the battery has no ensemble experiment)");
+    int r = pl_require(f, &c->ensemble, "ensemble.csv", PL_NO_ENSEMBLE, NULL, 0);
+    if (r)
+        return r;
     const pb_csv_table *t = &c->ensemble.t;
     cells s = {0};
     for (size_t i = 0; i < t->nrows; i++) {
@@ -337,18 +328,13 @@ int pl_fig_phase_ensemble(pl_ctx *c, pb_figure *f)
             continue;
         if (cells_add(&s, h, a, e) != 0) {
             free(s.v);
-            f->state = PB_FIG_FAILED;
-            snprintf(f->reason, sizeof f->reason, "out of memory");
-            return -1;
+            return pl_oom(f);
         }
     }
-    int r = draw_phase(c, f, &s, "test error ε (ensemble of all seeds)",
-                       "ensemble-averaged predictor: sign of the mean output over seeds");
-    if (r == 1) {
-        char why[600];
-        snprintf(why, sizeof why, "ensemble.csv summary rows: %.500s", f->reason);
-        snprintf(f->reason, sizeof f->reason, "%s", why);
-    }
+    r = draw_phase(c, f, &s, "test error ε (ensemble of all seeds)",
+                   "ensemble-averaged predictor: sign of the mean output over seeds");
+    if (r == 1)
+        pl_reason_prefix(f, "ensemble.csv summary rows");
     free(s.v);
     return r;
 }

@@ -39,86 +39,40 @@ static const char style_sheet[] =
     "td{overflow-wrap:anywhere}"
     "p.summary{font-size:1.1em}";
 
-typedef struct hw {
-    xmlTextWriterPtr w;
-    int bad;
-} hw;
-
-static void start(hw *x, const char *name)
+static void elem(pb_xw *x, const char *name, const char *content)
 {
-    if (!x->bad && xmlTextWriterStartElement(x->w, BAD_CAST name) < 0)
-        x->bad = 1;
-}
-
-/* End with an explicit end tag: HTML has no self-closing <td/>. */
-static void end(hw *x)
-{
-    if (!x->bad && xmlTextWriterFullEndElement(x->w) < 0)
-        x->bad = 1;
-}
-
-/* End a void element (<meta>, <img>): libxml2 writes it self-closed, which
- * HTML5 parsers accept. */
-static void end_void(hw *x)
-{
-    if (!x->bad && xmlTextWriterEndElement(x->w) < 0)
-        x->bad = 1;
-}
-
-static void attr(hw *x, const char *name, const char *value)
-{
-    if (x->bad)
-        return;
-    char *v = pb_xml_clean(value);
-    if (!v || xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST v) < 0)
-        x->bad = 1;
-    free(v);
-}
-
-static void text(hw *x, const char *s)
-{
-    if (x->bad)
-        return;
-    char *v = pb_xml_clean(s);
-    if (!v || xmlTextWriterWriteString(x->w, BAD_CAST v) < 0)
-        x->bad = 1;
-    free(v);
-}
-
-static void elem(hw *x, const char *name, const char *content)
-{
-    start(x, name);
-    text(x, content);
-    end(x);
+    pb_xw_start(x, name);
+    pb_xw_text(x, content);
+    pb_xw_end_full(x);
 }
 
 /* An <a href> to a relative path, URI-escaped (a file name may hold spaces,
  * '#', '?' or non-ASCII). */
-static void html_link(hw *x, const char *rel, const char *label)
+static void html_link(pb_xw *x, const char *rel, const char *label)
 {
     xmlChar *u = xmlURIEscapeStr(BAD_CAST rel, BAD_CAST "/");
     if (!u) {
         x->bad = 1;
         return;
     }
-    start(x, "a");
-    attr(x, "href", (const char *)u);
-    text(x, label);
-    end(x);
+    pb_xw_start(x, "a");
+    pb_xw_attr(x, "href", (const char *)u);
+    pb_xw_text(x, label);
+    pb_xw_end_full(x);
     xmlFree(u);
 }
 
-static void img(hw *x, const char *rel, const char *alt)
+static void img(pb_xw *x, const char *rel, const char *alt)
 {
     xmlChar *u = xmlURIEscapeStr(BAD_CAST rel, BAD_CAST "/");
     if (!u) {
         x->bad = 1;
         return;
     }
-    start(x, "img");
-    attr(x, "src", (const char *)u);
-    attr(x, "alt", alt);
-    end_void(x);
+    pb_xw_start(x, "img");
+    pb_xw_attr(x, "src", (const char *)u);
+    pb_xw_attr(x, "alt", alt);
+    pb_xw_end(x);
     xmlFree(u);
 }
 
@@ -127,7 +81,7 @@ static void img(hw *x, const char *rel, const char *alt)
 /* The heading and one line: battery, backend, dtype, host, status and the
  * data fingerprint when the manifest has them (every key is in the manifest
  * table further down). */
-static void summary(hw *x, const char *run_dir)
+static void summary(pb_xw *x, const char *run_dir)
 {
     char path[4200], err[1024];
     snprintf(path, sizeof path, "%s/manifest.csv", run_dir);
@@ -145,81 +99,81 @@ static void summary(hw *x, const char *run_dir)
     snprintf(h1, sizeof h1, "phasebench report: %.100s on %.60s", val[0] ? val[0] : "run",
              val[1] ? val[1] : "unknown backend");
     elem(x, "h1", h1);
-    start(x, "p");
-    attr(x, "class", "summary");
+    pb_xw_start(x, "p");
+    pb_xw_attr(x, "class", "summary");
     int first = 1;
     for (size_t k = 0; k < 8; k++) {
         if (!val[k])
             continue;
         if (!first)
-            text(x, " · ");
-        start(x, "strong");
-        text(x, keys[k]);
-        end(x);
-        text(x, " ");
-        text(x, val[k]);
+            pb_xw_text(x, " · ");
+        pb_xw_start(x, "strong");
+        pb_xw_text(x, keys[k]);
+        pb_xw_end_full(x);
+        pb_xw_text(x, " ");
+        pb_xw_text(x, val[k]);
         first = 0;
     }
     if (first)
-        text(x, "no manifest.csv in the run folder");
-    end(x);
+        pb_xw_text(x, "no manifest.csv in the run folder");
+    pb_xw_end_full(x);
     if (ok)
         pb_csv_table_free(&t);
 }
 
-static void manifest_section(hw *x, const char *run_dir)
+static void manifest_section(pb_xw *x, const char *run_dir)
 {
     char path[4200], err[1024];
     snprintf(path, sizeof path, "%s/manifest.csv", run_dir);
     pb_csv_table t;
     elem(x, "h2", "Run manifest (manifest.csv)");
     if (pb_csv_read(path, &t, err, sizeof err) != 0) {
-        start(x, "p");
-        attr(x, "class", "skipped");
-        text(x, "No manifest: ");
-        text(x, err);
-        end(x);
+        pb_xw_start(x, "p");
+        pb_xw_attr(x, "class", "skipped");
+        pb_xw_text(x, "No manifest: ");
+        pb_xw_text(x, err);
+        pb_xw_end_full(x);
         return;
     }
     int kc = pb_csv_col(&t, "key"), vc = pb_csv_col(&t, "value");
     if (kc < 0 || vc < 0) {
-        start(x, "p");
-        attr(x, "class", "skipped");
-        text(x, "manifest.csv has no key,value columns");
-        end(x);
+        pb_xw_start(x, "p");
+        pb_xw_attr(x, "class", "skipped");
+        pb_xw_text(x, "manifest.csv has no key,value columns");
+        pb_xw_end_full(x);
         pb_csv_table_free(&t);
         return;
     }
-    start(x, "table");
-    start(x, "tr");
+    pb_xw_start(x, "table");
+    pb_xw_start(x, "tr");
     elem(x, "th", "key");
     elem(x, "th", "value");
-    end(x);
+    pb_xw_end_full(x);
     for (size_t i = 0; i < t.nrows; i++) {
-        start(x, "tr");
+        pb_xw_start(x, "tr");
         elem(x, "th", pb_csv_cell(&t, i, (size_t)kc));
-        start(x, "td");
-        attr(x, "class", "small");
-        text(x, pb_csv_cell(&t, i, (size_t)vc));
-        end(x);
-        end(x);
+        pb_xw_start(x, "td");
+        pb_xw_attr(x, "class", "small");
+        pb_xw_text(x, pb_csv_cell(&t, i, (size_t)vc));
+        pb_xw_end_full(x);
+        pb_xw_end_full(x);
     }
-    end(x);
+    pb_xw_end_full(x);
     pb_csv_table_free(&t);
 }
 
-static void claims_section(hw *x, const char *run_dir)
+static void claims_section(pb_xw *x, const char *run_dir)
 {
     char path[4200], err[1024];
     snprintf(path, sizeof path, "%s/claims.csv", run_dir);
     pb_csv_table t;
     elem(x, "h2", "Claims of the paper");
     if (pb_csv_read(path, &t, err, sizeof err) != 0) {
-        start(x, "p");
-        attr(x, "class", "skipped");
-        text(x, "No claims: ");
-        text(x, err);
-        end(x);
+        pb_xw_start(x, "p");
+        pb_xw_attr(x, "class", "skipped");
+        pb_xw_text(x, "No claims: ");
+        pb_xw_text(x, err);
+        pb_xw_end_full(x);
         return;
     }
     static const char *const cols[] = {"claim", "experiment", "verdict", "measured",
@@ -239,25 +193,25 @@ static void claims_section(hw *x, const char *run_dir)
              "does not reproduce is reported as FAIL with its numbers; tolerances are "
              "stated with each claim.", n_pass, n_fail, n_nj, t.nrows);
     elem(x, "p", line);
-    start(x, "table");
-    attr(x, "class", "claims");
-    start(x, "tr");
+    pb_xw_start(x, "table");
+    pb_xw_attr(x, "class", "claims");
+    pb_xw_start(x, "tr");
     for (size_t k = 0; k < 5; k++)
         elem(x, "th", cols[k]);
-    end(x);
+    pb_xw_end_full(x);
     for (size_t i = 0; i < t.nrows; i++) {
         const char *v = ci[2] >= 0 ? pb_csv_cell(&t, i, (size_t)ci[2]) : "";
         const char *cls = strcmp(v, "pass") == 0   ? "pass"
                           : strcmp(v, "fail") == 0 ? "fail"
                                                    : "not-judged";
-        start(x, "tr");
-        attr(x, "class", cls);
+        pb_xw_start(x, "tr");
+        pb_xw_attr(x, "class", cls);
         for (size_t k = 0; k < 5; k++) {
             const char *cell = ci[k] >= 0 ? pb_csv_cell(&t, i, (size_t)ci[k]) : "";
-            start(x, "td");
+            pb_xw_start(x, "td");
             if (k == 2) {
-                attr(x, "class", "verdict");
-                text(x, strcmp(cls, "pass") == 0   ? "✔ PASS"
+                pb_xw_attr(x, "class", "verdict");
+                pb_xw_text(x, strcmp(cls, "pass") == 0   ? "✔ PASS"
                         : strcmp(cls, "fail") == 0 ? "✘ FAIL"
                                                    : "– NOT JUDGED");
             } else if (k == 3) {
@@ -265,39 +219,39 @@ static void claims_section(hw *x, const char *run_dir)
                  * for whoever hovers or follows the link */
                 double m;
                 char buf[40];
-                attr(x, "class", "num");
-                attr(x, "title", cell);
+                pb_xw_attr(x, "class", "num");
+                pb_xw_attr(x, "title", cell);
                 if (pb_csv_to_double(cell, &m)) {
                     snprintf(buf, sizeof buf, "%.4g", m);
-                    text(x, buf);
+                    pb_xw_text(x, buf);
                 } else {
-                    text(x, cell);
+                    pb_xw_text(x, cell);
                 }
             } else {
-                text(x, cell);
+                pb_xw_text(x, cell);
             }
-            end(x);
+            pb_xw_end_full(x);
         }
-        end(x);
+        pb_xw_end_full(x);
         /* the tolerance and the detail on a row of their own, full width */
-        start(x, "tr");
-        attr(x, "class", "note");
-        start(x, "td");
-        attr(x, "colspan", "5");
-        start(x, "strong");
-        text(x, "tolerance: ");
-        end(x);
-        text(x, ci[5] >= 0 ? pb_csv_cell(&t, i, (size_t)ci[5]) : "");
-        start(x, "br");
-        end_void(x);
-        start(x, "strong");
-        text(x, "detail: ");
-        end(x);
-        text(x, ci[6] >= 0 ? pb_csv_cell(&t, i, (size_t)ci[6]) : "");
-        end(x);
-        end(x);
+        pb_xw_start(x, "tr");
+        pb_xw_attr(x, "class", "note");
+        pb_xw_start(x, "td");
+        pb_xw_attr(x, "colspan", "5");
+        pb_xw_start(x, "strong");
+        pb_xw_text(x, "tolerance: ");
+        pb_xw_end_full(x);
+        pb_xw_text(x, ci[5] >= 0 ? pb_csv_cell(&t, i, (size_t)ci[5]) : "");
+        pb_xw_start(x, "br");
+        pb_xw_end(x);
+        pb_xw_start(x, "strong");
+        pb_xw_text(x, "detail: ");
+        pb_xw_end_full(x);
+        pb_xw_text(x, ci[6] >= 0 ? pb_csv_cell(&t, i, (size_t)ci[6]) : "");
+        pb_xw_end_full(x);
+        pb_xw_end_full(x);
     }
-    end(x);
+    pb_xw_end_full(x);
     pb_csv_table_free(&t);
 }
 
@@ -322,15 +276,15 @@ static void fig_prefix(const char *run_dir, const char *fig_dir, char *out, size
     snprintf(out, len, "%s/", fig_dir);
 }
 
-static void figures_section(hw *x, const char *run_dir, const char *fig_dir,
+static void figures_section(pb_xw *x, const char *run_dir, const char *fig_dir,
                             unsigned formats, const pb_plot_result *res)
 {
     elem(x, "h2", "Figures");
     if (res->n == 0) {
-        start(x, "p");
-        attr(x, "class", "skipped");
-        text(x, "No figures were drawn for this page (run `phasebench plot` on the run folder).");
-        end(x);
+        pb_xw_start(x, "p");
+        pb_xw_attr(x, "class", "skipped");
+        pb_xw_text(x, "No figures were drawn for this page (run `phasebench plot` on the run folder).");
+        pb_xw_end_full(x);
         return;
     }
     char pre[PATH_MAX + 2];
@@ -339,32 +293,32 @@ static void figures_section(hw *x, const char *run_dir, const char *fig_dir,
         const pb_figure *f = &res->fig[i];
         char rel[PATH_MAX + 200], label[80];
         if (f->state != PB_FIG_DRAWN) {
-            start(x, "p");
-            attr(x, "class", f->state == PB_FIG_FAILED ? "failed" : "skipped");
-            start(x, "strong");
-            text(x, f->name);
-            end(x);
-            text(x, f->state == PB_FIG_FAILED ? " failed: " : " not drawn: ");
-            text(x, f->reason);
-            text(x, " (");
-            text(x, f->title);
-            text(x, ")");
-            end(x);
+            pb_xw_start(x, "p");
+            pb_xw_attr(x, "class", f->state == PB_FIG_FAILED ? "failed" : "skipped");
+            pb_xw_start(x, "strong");
+            pb_xw_text(x, f->name);
+            pb_xw_end_full(x);
+            pb_xw_text(x, f->state == PB_FIG_FAILED ? " failed: " : " not drawn: ");
+            pb_xw_text(x, f->reason);
+            pb_xw_text(x, " (");
+            pb_xw_text(x, f->title);
+            pb_xw_text(x, ")");
+            pb_xw_end_full(x);
             continue;
         }
         /* div, not HTML5 figure: the page must also parse as HTML 4 (libxml2's
          * HTML parser, xmllint --html). */
-        start(x, "div");
-        attr(x, "class", "figure");
-        attr(x, "id", f->name);
+        pb_xw_start(x, "div");
+        pb_xw_attr(x, "class", "figure");
+        pb_xw_attr(x, "id", f->name);
         snprintf(rel, sizeof rel, "%s%s.%s", pre, f->name,
                  formats & PB_PLOT_SVG ? "svg" : "png");
         img(x, rel, f->title);
-        start(x, "p");
-        attr(x, "class", "caption");
-        text(x, f->title);
-        end(x);
-        start(x, "p");
+        pb_xw_start(x, "p");
+        pb_xw_attr(x, "class", "caption");
+        pb_xw_text(x, f->title);
+        pb_xw_end_full(x);
+        pb_xw_start(x, "p");
         static const char *const ext[] = {"png", "svg", "dat", "gp"};
         for (size_t k = 0; k < 4; k++) {
             if ((k == 0 && !(formats & PB_PLOT_PNG)) || (k == 1 && !(formats & PB_PLOT_SVG)))
@@ -372,10 +326,10 @@ static void figures_section(hw *x, const char *run_dir, const char *fig_dir,
             snprintf(rel, sizeof rel, "%s%s.%s", pre, f->name, ext[k]);
             snprintf(label, sizeof label, "%s.%s", f->name, ext[k]);
             html_link(x, rel, label);
-            text(x, " ");
+            pb_xw_text(x, " ");
         }
-        end(x);
-        end(x);
+        pb_xw_end_full(x);
+        pb_xw_end_full(x);
     }
 }
 
@@ -384,7 +338,7 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void files_section(hw *x, const char *run_dir)
+static void files_section(pb_xw *x, const char *run_dir)
 {
     elem(x, "h2", "Reports (CSV)");
     DIR *d = opendir(run_dir);
@@ -400,14 +354,14 @@ static void files_section(hw *x, const char *run_dir)
     if (d)
         closedir(d);
     qsort(names, n, sizeof *names, name_cmp);
-    start(x, "ul");
+    pb_xw_start(x, "ul");
     for (size_t i = 0; i < n; i++) {
-        start(x, "li");
+        pb_xw_start(x, "li");
         html_link(x, names[i], names[i]);
-        end(x);
+        pb_xw_end_full(x);
         free(names[i]);
     }
-    end(x);
+    pb_xw_end_full(x);
 }
 
 int pb_report_html_write(const char *run_dir, const char *fig_dir, unsigned formats,
@@ -415,57 +369,37 @@ int pb_report_html_write(const char *run_dir, const char *fig_dir, unsigned form
                          char *err, size_t err_len)
 {
     int n = snprintf(path, path_len, "%s/report.html", run_dir);
-    char tmp[4300];
-    if (n < 0 || (size_t)n >= path_len ||
-        (size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
+    if (n < 0 || (size_t)n >= path_len) {
         snprintf(err, err_len, "%.200s: path too long", run_dir);
         return -1;
     }
-    hw x = {xmlNewTextWriterFilename(tmp, 0), 0};
-    if (!x.w) {
-        snprintf(err, err_len, "%s: cannot write: %s", tmp, strerror(errno));
+    pb_xw x;
+    if (pb_xw_open(&x, path, "html", err, err_len) != 0)
         return -1;
-    }
-    if (xmlTextWriterSetIndent(x.w, 1) < 0 ||
-        xmlTextWriterWriteDTD(x.w, BAD_CAST "html", NULL, NULL, NULL) < 0)
-        x.bad = 1;
-    start(&x, "html");
-    attr(&x, "lang", "en");
-    start(&x, "head");
-    start(&x, "meta");
-    attr(&x, "charset", "utf-8");
-    end_void(&x);
+    pb_xw_start(&x, "html");
+    pb_xw_attr(&x, "lang", "en");
+    pb_xw_start(&x, "head");
+    pb_xw_start(&x, "meta");
+    pb_xw_attr(&x, "charset", "utf-8");
+    pb_xw_end(&x);
     elem(&x, "title", "phasebench report");
     elem(&x, "style", style_sheet);
-    end(&x);
-    start(&x, "body");
+    pb_xw_end_full(&x);
+    pb_xw_start(&x, "body");
     summary(&x, run_dir);
-    start(&x, "p");
-    text(&x, "Run folder: ");
-    start(&x, "code");
-    text(&x, run_dir);
-    end(&x);
-    text(&x, ". Reproduction of M. Geiger, L. Petrini, M. Wyart, Landscape and training "
+    pb_xw_start(&x, "p");
+    pb_xw_text(&x, "Run folder: ");
+    pb_xw_start(&x, "code");
+    pb_xw_text(&x, run_dir);
+    pb_xw_end_full(&x);
+    pb_xw_text(&x, ". Reproduction of M. Geiger, L. Petrini, M. Wyart, Landscape and training "
              "regimes in deep learning, Physics Reports 924 (2021).");
-    end(&x);
+    pb_xw_end_full(&x);
     claims_section(&x, run_dir);
     figures_section(&x, run_dir, fig_dir, formats, res);
     files_section(&x, run_dir);
     manifest_section(&x, run_dir);
-    end(&x);
-    end(&x);
-    if (!x.bad && (xmlTextWriterEndDocument(x.w) < 0 || xmlTextWriterFlush(x.w) < 0))
-        x.bad = 1;
-    xmlFreeTextWriter(x.w);
-    if (x.bad) {
-        snprintf(err, err_len, "%s: write error (libxml2 writer)", tmp);
-        remove(tmp);
-        return -1;
-    }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, err_len, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    pb_xw_end_full(&x);
+    pb_xw_end_full(&x);
+    return pb_xw_close(&x, err, err_len);
 }

@@ -1,8 +1,12 @@
 /* See xml_text.h. */
 #include "xml_text.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libxml/xmlwriter.h>
 
 /* Length of the valid UTF-8 sequence at p (1-4), or 0 (RFC 3629: no
  * overlong forms, no surrogates, nothing above U+10FFFF). */
@@ -57,4 +61,90 @@ char *pb_xml_clean(const char *s)
     }
     out[len] = '\0';
     return out;
+}
+
+int pb_xw_open(pb_xw *x, const char *path, const char *doctype, char *err, size_t err_len)
+{
+    memset(x, 0, sizeof *x);
+    if ((size_t)snprintf(x->path, sizeof x->path, "%s", path) >= sizeof x->path) {
+        snprintf(err, err_len, "%.200s...: path too long", path);
+        return -1;
+    }
+    snprintf(x->tmp, sizeof x->tmp, "%s.tmp", x->path);
+    x->w = xmlNewTextWriterFilename(x->tmp, 0);
+    if (!x->w) {
+        snprintf(err, err_len, "%s: cannot write: %s", x->tmp, strerror(errno));
+        return -1;
+    }
+    if (xmlTextWriterSetIndent(x->w, 1) < 0)
+        x->bad = 1;
+    else if (doctype && xmlTextWriterWriteDTD(x->w, BAD_CAST doctype, NULL, NULL, NULL) < 0)
+        x->bad = 1;
+    else if (!doctype && xmlTextWriterStartDocument(x->w, NULL, "UTF-8", NULL) < 0)
+        x->bad = 1;
+    return 0;
+}
+
+void pb_xw_start(pb_xw *x, const char *name)
+{
+    if (!x->bad && xmlTextWriterStartElement(x->w, BAD_CAST name) < 0)
+        x->bad = 1;
+}
+
+void pb_xw_end(pb_xw *x)
+{
+    if (!x->bad && xmlTextWriterEndElement(x->w) < 0)
+        x->bad = 1;
+}
+
+void pb_xw_end_full(pb_xw *x)
+{
+    if (!x->bad && xmlTextWriterFullEndElement(x->w) < 0)
+        x->bad = 1;
+}
+
+void pb_xw_attr(pb_xw *x, const char *name, const char *value)
+{
+    if (x->bad)
+        return;
+    char *v = pb_xml_clean(value);
+    if (!v || xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST v) < 0)
+        x->bad = 1;
+    free(v);
+}
+
+void pb_xw_attr_n(pb_xw *x, const char *name, size_t n)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%zu", n);
+    pb_xw_attr(x, name, buf);
+}
+
+void pb_xw_text(pb_xw *x, const char *s)
+{
+    if (x->bad)
+        return;
+    char *v = pb_xml_clean(s);
+    if (!v || xmlTextWriterWriteString(x->w, BAD_CAST v) < 0)
+        x->bad = 1;
+    free(v);
+}
+
+int pb_xw_close(pb_xw *x, char *err, size_t err_len)
+{
+    if (!x->bad && (xmlTextWriterEndDocument(x->w) < 0 || xmlTextWriterFlush(x->w) < 0))
+        x->bad = 1;
+    xmlFreeTextWriter(x->w); /* flushes and closes the file */
+    x->w = NULL;
+    if (x->bad) {
+        snprintf(err, err_len, "%s: write error (libxml2 writer)", x->tmp);
+        remove(x->tmp);
+        return -1;
+    }
+    if (rename(x->tmp, x->path) != 0) {
+        snprintf(err, err_len, "%s: cannot rename to %s: %s", x->tmp, x->path, strerror(errno));
+        remove(x->tmp);
+        return -1;
+    }
+    return 0;
 }
