@@ -8,6 +8,7 @@
 #include "strutil.h"
 #include "suggest.h"
 #include "sysutil.h"
+#include "tables.h"
 #include "train_params.h"
 
 #include <dirent.h>
@@ -153,17 +154,22 @@ static int make_out_dir(const char *dir, int keep, char *err, size_t err_len)
     return 0;
 }
 
-static void manifest_kv(FILE *f, const char *k, const char *v)
+/* One key,value row of manifest.csv.  A write error is seen when the file
+ * is closed (pb_atomic_close checks the stream). */
+static void manifest_kv(pb_table *t, const char *k, const char *v)
 {
-    pb_csv_write_field(f, k);
-    fputc(',', f);
-    pb_csv_write_field(f, v);
-    fputc('\n', f);
+    pb_row row;
+    pb_row_init_columns(&row, &pb_cols_manifest);
+    pb_row_str(&row, "key", k);
+    pb_row_str(&row, "value", v);
+    char err[256];
+    pb_table_write(t, &row, err, sizeof err);
+    pb_row_free(&row);
 }
 
-static void manifest_put(const char *k, const char *v, void *f)
+static void manifest_put(const char *k, const char *v, void *t)
 {
-    manifest_kv((FILE *)f, k, v);
+    manifest_kv(t, k, v);
 }
 
 /* A key of the backend's feature list ("k=v;k=v"), "unknown" when absent. */
@@ -184,7 +190,7 @@ static void manifest_feature(const pb_bat_runner *r, const char *key, char *out,
 
 /* Path and SHA-256 of every plugin that ran: the backend, then each
  * experiment, keys plugin_backend_* and plugin_experiment_NAME_*. */
-static void manifest_plugins(FILE *f, const pb_bat_runner *r)
+static void manifest_plugins(pb_table *f, const pb_bat_runner *r)
 {
     char key[160];
     if (r->have_session) {
@@ -213,29 +219,30 @@ static int write_manifest(const pb_bat_runner *r, const char *start, const char 
     const pb_run_ident *id = &r->ident;
     char buf[64], host[256] = "unknown";
     gethostname(host, sizeof host - 1);
-    fputs("key,value\n", f);
+    pb_table mt;
+    pb_table_attach(&mt, f, &pb_cols_manifest, 1);
     snprintf(buf, sizeof buf, "%d", PB_SCHEMA_VERSION);
-    manifest_kv(f, "schema_version", buf);
-    manifest_kv(f, "battery", r->bat.name);
-    manifest_kv(f, "battery_path", r->bat.path);
-    manifest_kv(f, "battery_hash", r->bat.hash);
-    manifest_kv(f, "backend", id->backend);
-    manifest_kv(f, "dtype", id->dtype);
+    manifest_kv(&mt, "schema_version", buf);
+    manifest_kv(&mt, "battery", r->bat.name);
+    manifest_kv(&mt, "battery_path", r->bat.path);
+    manifest_kv(&mt, "battery_hash", r->bat.hash);
+    manifest_kv(&mt, "backend", id->backend);
+    manifest_kv(&mt, "dtype", id->dtype);
     snprintf(buf, sizeof buf, "%d", id->threads);
-    manifest_kv(f, "threads", buf);
-    manifest_kv(f, "features", id->features);
-    snprintf(buf, sizeof buf, "%.17g", r->opt->scale);
-    manifest_kv(f, "scale", buf);
-    manifest_kv(f, "phasebench_version", PB_VERSION);
-    manifest_kv(f, "build_commit", PB_BUILD_COMMIT);
-    manifest_kv(f, "host", host);
-    manifest_kv(f, "start_time", start);
-    manifest_kv(f, "end_time", end);
+    manifest_kv(&mt, "threads", buf);
+    manifest_kv(&mt, "features", id->features);
+    pb_csv_format_double(buf, sizeof buf, r->opt->scale);
+    manifest_kv(&mt, "scale", buf);
+    manifest_kv(&mt, "phasebench_version", PB_VERSION);
+    manifest_kv(&mt, "build_commit", PB_BUILD_COMMIT);
+    manifest_kv(&mt, "host", host);
+    manifest_kv(&mt, "start_time", start);
+    manifest_kv(&mt, "end_time", end);
     snprintf(buf, sizeof buf, "%lld", (long long)r->sum->runs);
-    manifest_kv(f, "runs", buf);
+    manifest_kv(&mt, "runs", buf);
     snprintf(buf, sizeof buf, "%lld", (long long)r->sum->failed_runs);
-    manifest_kv(f, "failed_runs", buf);
-    manifest_kv(f, "status", status);
+    manifest_kv(&mt, "failed_runs", buf);
+    manifest_kv(&mt, "status", status);
     /* scale-out: the plan, how far it got, and who is running it */
     size_t done = 0, mine = 0;
     for (size_t i = 0; i < r->units.n; i++)
@@ -244,34 +251,35 @@ static int write_manifest(const pb_bat_runner *r, const char *start, const char 
             done += r->units.u[i].state == PB_UNIT_DONE;
         }
     snprintf(buf, sizeof buf, "%zu", mine);
-    manifest_kv(f, "units", buf);
+    manifest_kv(&mt, "units", buf);
     snprintf(buf, sizeof buf, "%zu", done);
-    manifest_kv(f, "units_done", buf);
+    manifest_kv(&mt, "units_done", buf);
     snprintf(buf, sizeof buf, "%zu", r->units.n);
-    manifest_kv(f, "units_planned", buf);
+    manifest_kv(&mt, "units_planned", buf);
     if (r->opt->shard_n)
         snprintf(buf, sizeof buf, "%d/%d", r->opt->shard_k, r->opt->shard_n);
     else
         buf[0] = '\0';
-    manifest_kv(f, "shard", buf);
+    manifest_kv(&mt, "shard", buf);
     snprintf(buf, sizeof buf, "%d", r->jobs);
-    manifest_kv(f, "jobs", buf);
+    manifest_kv(&mt, "jobs", buf);
     snprintf(buf, sizeof buf, "%ld", (long)getpid());
-    manifest_kv(f, "pid", buf);
-    manifest_plugins(f, r);
+    manifest_kv(&mt, "pid", buf);
+    manifest_plugins(&mt, r);
     /* What decides the bits (platform.h): compare reads these.  The data
      * fingerprint is taken in the discovery pass, over every split the plan
      * uses, so it is the same however and wherever the units are computed. */
     char fp[65], deps[256];
     pb_data_prints_combined(&r->prints, fp);
-    manifest_kv(f, "data_fingerprint", fp);
+    manifest_kv(&mt, "data_fingerprint", fp);
     snprintf(buf, sizeof buf, "%zu", r->prints.n);
-    manifest_kv(f, "data_splits", buf);
+    manifest_kv(&mt, "data_splits", buf);
     manifest_feature(r, "bits_depend_on", deps, sizeof deps);
-    manifest_kv(f, "bits_depend_on", deps);
+    manifest_kv(&mt, "bits_depend_on", deps);
     pb_platform plat;
     pb_platform_read(&plat);
-    pb_platform_rows(&plat, manifest_put, f);
+    pb_platform_rows(&plat, manifest_put, &mt);
+    pb_table_close(&mt); /* flushes; the stream is closed below */
     return pb_atomic_close(&out, err, sizeof err);
 }
 
@@ -872,12 +880,12 @@ static int report_pass(pb_bat_runner *r, const planned *pl, size_t n_pl, char *e
     r->pass = PB_PASS_REPORT;
     char path[2100];
     snprintf(path, sizeof path, "%s/runs.csv", o->out_dir);
-    if (pb_table_open(&r->runs, path) != 0) {
+    if (pb_table_open_columns(&r->runs, path, &r->runs_cols) != 0) {
         snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
         return 2;
     }
     snprintf(path, sizeof path, "%s/claims.csv", o->out_dir);
-    if (pb_table_open(&r->claims, path) != 0) {
+    if (pb_table_open_columns(&r->claims, path, &pb_cols_claims) != 0) {
         snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
         return 2;
     }
@@ -935,6 +943,8 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
     char start[32];
     pb_utc_stamp(start, sizeof start, "%Y-%m-%dT%H:%M:%SZ");
 
+    if (pb_train_columns(&r.runs_cols, 1, err, err_len) != 0)
+        goto out;
     if (o->shard_n && (o->shard_k < 1 || o->shard_k > o->shard_n)) {
         snprintf(err, err_len, "--shard %d/%d: K must be within 1..N", o->shard_k, o->shard_n);
         goto out;
@@ -1061,6 +1071,7 @@ out:
         pb_table_close(&r.runs);
     if (r.claims.f)
         pb_table_close(&r.claims);
+    pb_columns_free(&r.runs_cols);
     if (r.have_split)
         pb_split_free(&r.split);
     if (r.have_pool)

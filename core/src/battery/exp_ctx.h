@@ -42,6 +42,7 @@ typedef struct pb_bat_runner {
     pb_session session;       /* not opened in a dry run */
     int have_session;
     pb_table runs, claims;
+    pb_columns runs_cols;     /* runs.csv's declared columns (pb_train_columns) */
     /* the last pool and split, reused while the key matches */
     pb_pool pool;
     char pool_key[512];

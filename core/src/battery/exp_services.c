@@ -5,6 +5,7 @@
 #include "strutil.h"
 #include "suggest.h"
 #include "sysutil.h"
+#include "tables.h"
 #include "train.h"
 #include "train_params.h"
 
@@ -620,7 +621,7 @@ static int svc_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_r
 
     const pb_call_rec *rec = u ? pb_unit_rec_find(&u->rec, PB_CALL_TRAIN, key) : NULL;
     pb_row fresh;
-    pb_row_init(&fresh);
+    pb_row_init_columns(&fresh, &r->runs_cols);
     const pb_row *row = &fresh;
     if (rec) {
         /* recorded: the row and the result as they were computed */
@@ -829,12 +830,10 @@ static int svc_claim(pb_exp_ctx *x, const char *claim, double measured, const ch
     if (x->run->pass != PB_PASS_REPORT)
         return 0;
     pb_row row;
-    pb_row_init(&row);
+    pb_row_init_columns(&row, &pb_cols_claims);
     pb_row_str(&row, "claim", claim);
     pb_row_str(&row, "experiment", x->name);
-    if (isnan(measured))
-        pb_row_empty(&row, "measured");
-    else
+    if (!isnan(measured)) /* nothing measured: the cell stays empty */
         pb_row_dbl(&row, "measured", measured);
     pb_row_str(&row, "expected", expected);
     pb_row_str(&row, "tolerance", tolerance);

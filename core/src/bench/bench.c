@@ -8,11 +8,13 @@
 #include "activation.h"
 #include "build_info.h"
 #include "loader.h"
-#include "report.h"
+#include "report_table.h"
 #include "rng.h"
 #include "session.h"
 #include "sysutil.h"
 #include "strutil.h"
+#include "tables.h"
+#include "text_table.h"
 
 #include <limits.h>
 #include <math.h>
@@ -522,42 +524,24 @@ static const char *what_name(unsigned w)
     return w == PB_BENCH_STEP ? "step" : w == PB_BENCH_NTK ? "ntk" : "gemm";
 }
 
-static void fmt_num(double v, char *buf, size_t len)
-{
-    if (isnan(v))
-        snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%.2f", v);
-}
-
-static void fmt_time(double s, char *buf, size_t len)
-{
-    if (isnan(s))
-        snprintf(buf, len, "-");
-    else if (s >= 1.0)
-        snprintf(buf, len, "%.3f s", s);
-    else if (s >= 1e-3)
-        snprintf(buf, len, "%.3f ms", s * 1e3);
-    else
-        snprintf(buf, len, "%.1f us", s * 1e6);
-}
-
+/* The text table's header: the columns of pb_cols_bench (report/tables.c)
+ * that have a text format, as the rows below print them. */
 static void table_header(FILE *f)
 {
-    if (!f)
-        return;
-    fprintf(f, "%-10s %-5s %3s %7s %5s %6s %3s %-5s %12s %7s %9s %9s %7s\n", "backend", "dtype",
-            "thr", "P", "d", "h", "L", "what", "median", "cv", "GFLOP/s", "roof GF/s",
-            "ratio");
+    if (f)
+        pb_text_header(f, &pb_cols_bench);
 }
 
+/* One measurement: a row of pb_cols_bench into the CSV and the text table.
+ * Columns a failed measurement has no value for stay empty (CSV) and show
+ * as "-" (text). */
 static void emit(bench_run *r, const result *x)
 {
     const pb_bench_config *c = r->c;
     FILE *log = r->out->log;
     int ok = x->error == NULL;
     pb_row row;
-    pb_row_init(&row);
+    pb_row_init_columns(&row, &pb_cols_bench);
     pb_row_int(&row, "schema_version", PB_BENCH_SCHEMA_VERSION);
     pb_row_str(&row, "backend", x->backend);
     pb_row_str(&row, "dtype", pb_dtype_name(c->dtype));
@@ -573,36 +557,17 @@ static void emit(bench_run *r, const result *x)
         pb_row_dbl(&row, "stddev_s", x->t.stddev);
         pb_row_dbl(&row, "cv", x->t.cv);
         pb_row_int(&row, "reps", (int64_t)x->t.n);
-    } else {
-        pb_row_empty(&row, "median_s");
-        pb_row_empty(&row, "min_s");
-        pb_row_empty(&row, "stddev_s");
-        pb_row_empty(&row, "cv");
-        pb_row_empty(&row, "reps");
     }
     pb_row_dbl(&row, "flops", x->flops);
-    double gflops = ok ? x->flops / x->t.median * 1e-9 : NAN;
-    double roof_gflops = NAN, ratio = NAN;
     if (ok)
-        pb_row_dbl(&row, "gflops", gflops);
-    else
-        pb_row_empty(&row, "gflops");
+        pb_row_dbl(&row, "gflops", x->flops / x->t.median * 1e-9);
     if (ok && x->has_roof) {
-        roof_gflops = x->flops / x->roof.median * 1e-9;
-        ratio = x->t.median / x->roof.median;
-        pb_row_dbl(&row, "roofline_gflops", roof_gflops);
-        pb_row_dbl(&row, "roofline_ratio", ratio);
-    } else {
-        pb_row_empty(&row, "roofline_gflops");
-        pb_row_empty(&row, "roofline_ratio");
+        pb_row_dbl(&row, "roofline_gflops", x->flops / x->roof.median * 1e-9);
+        pb_row_dbl(&row, "roofline_ratio", x->t.median / x->roof.median);
     }
-    /* extras */
     if (ok) {
         pb_row_dbl(&row, "mean_s", x->t.mean);
         pb_row_dbl(&row, "max_s", x->t.max);
-    } else {
-        pb_row_empty(&row, "mean_s");
-        pb_row_empty(&row, "max_s");
     }
     pb_row_int(&row, "warmup", x->warmup);
     pb_row_int(&row, "points", (int64_t)x->points);
@@ -611,9 +576,6 @@ static void emit(bench_run *r, const result *x)
     if (ok && x->has_roof) {
         pb_row_dbl(&row, "roofline_median_s", x->roof.median);
         pb_row_dbl(&row, "roofline_cv", x->roof.cv);
-    } else {
-        pb_row_empty(&row, "roofline_median_s");
-        pb_row_empty(&row, "roofline_cv");
     }
     pb_row_int(&row, "backend_threads", x->backend_threads);
     char seed[32];
@@ -625,8 +587,6 @@ static void emit(bench_run *r, const result *x)
     pb_row_str(&row, "cpu", r->cpu);
     if (!isnan(x->load))
         pb_row_dbl(&row, "load_avg", x->load);
-    else
-        pb_row_empty(&row, "load_avg");
     char ts[40];
     pb_utc_stamp(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ");
     pb_row_str(&row, "timestamp", ts);
@@ -644,36 +604,32 @@ static void emit(bench_run *r, const result *x)
             }
             pb_row_str(&row, "samples_s", s);
             free(s);
-        } else {
-            pb_row_empty(&row, "samples_s");
         }
     }
     pb_row_str(&row, "error", x->error ? x->error : "");
 
-    if (r->out->csv) {
-        if (!r->header_done)
-            pb_row_write_header(r->out->csv, &row);
-        pb_row_write(r->out->csv, &row);
-        fflush(r->out->csv);
+    char err[256];
+    if (pb_row_check(&row, err, sizeof err) != 0) {
+        /* a column missing from the declaration: a bug, said, never a silent column */
+        r->failures++;
+        if (log)
+            fprintf(log, "phasebench bench: %s\n", err);
+    } else {
+        if (r->out->csv) {
+            pb_table t;
+            pb_table_attach(&t, r->out->csv, &pb_cols_bench, !r->header_done);
+            if (pb_table_write(&t, &row, err, sizeof err) != 0 && log)
+                fprintf(log, "phasebench bench: %s\n", err);
+            pb_table_close(&t);
+        }
+        r->header_done = 1;
+        FILE *t = r->out->table;
+        if (t) {
+            pb_text_row(t, &pb_cols_bench, &row);
+            fflush(t);
+        }
     }
-    r->header_done = 1;
     pb_row_free(&row);
-
-    FILE *t = r->out->table;
-    if (t) {
-        char med[32], cv[16] = "-", gf[16], rgf[16], rt[16];
-        fmt_time(ok ? x->t.median : NAN, med, sizeof med);
-        if (ok)
-            snprintf(cv, sizeof cv, "%.1f%%", 100.0 * x->t.cv);
-        fmt_num(gflops, gf, sizeof gf);
-        fmt_num(roof_gflops, rgf, sizeof rgf);
-        fmt_num(ratio, rt, sizeof rt);
-        fprintf(t, "%-10s %-5s %3d %7zu %5zu %6zu %3zu %-5s %12s %7s %9s %9s %7s%s%s\n",
-                x->backend, pb_dtype_name(c->dtype), c->threads, x->size.P, x->size.d,
-                x->size.h, x->size.L, what_name(x->what), med, cv, gf, rgf, rt,
-                ok ? "" : "  FAILED: ", ok ? "" : x->error);
-        fflush(t);
-    }
     if (log && ok && x->t.cv > c->cv_warn)
         fprintf(log,
                 "phasebench bench: warning: %s %s %zu:%zu:%zu:%zu: cv %.1f%% > %.0f%% over %zu "

@@ -4,9 +4,11 @@
  * generation, running one case on one backend, judging, output, and the
  * driver. */
 #include "opcheck.h"
+#include "report_table.h"
 #include "strutil.h"
+#include "tables.h"
+#include "text_table.h"
 
-#include <csv.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -1232,63 +1234,25 @@ static const char *verdict_name(verdict_status s)
     return s == V_PASS ? "pass" : s == V_FAIL ? "FAIL" : "unsupported";
 }
 
-static void fmt_num(char *buf, size_t len, double x)
+/* One case as a row of pb_cols_opcheck (report/tables.c): the CSV and the
+ * text table are both written from it. */
+static void case_row(pb_row *row, const char *backend, pb_dtype dtype, uint64_t seed,
+                     const check_case *c, const verdict *v)
 {
-    if (isnan(x))
-        snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%.2e", x);
-}
-
-static void table_row(FILE *f, const check_case *c, pb_dtype dtype,
-                      const verdict *v)
-{
-    char nmse[32], max_abs[32], tol[32];
-    fmt_num(nmse, sizeof nmse, v->nmse);
-    fmt_num(max_abs, sizeof max_abs, v->max_abs);
-    fmt_num(tol, sizeof tol, tolerances[c->op][dtype].nmse);
-    fprintf(f, "%-13s %-52s %-5s %-11s %-9s %-9s %-9s\n", op_names[c->op],
-            c->name, dtype_name(dtype), verdict_name(v->status), nmse, max_abs,
-            tol);
-    if (v->status == V_FAIL)
-        fprintf(f, "    -> %s\n", v->detail);
-}
-
-static void csv_text(FILE *f, const char *s)
-{
-    csv_fwrite(f, s, strlen(s));
-}
-
-static void csv_header(FILE *f)
-{
-    static const char *const cols[] = {
-        "schema_version", "backend", "dtype", "seed", "op", "case",
-        "status", "nmse", "max_abs", "nmse_tol", "detail"};
-    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
-        if (i)
-            fputc(',', f);
-        csv_text(f, cols[i]);
-    }
-    fputc('\n', f);
-}
-
-static void csv_row(FILE *f, const char *backend, pb_dtype dtype,
-                    uint64_t seed, const check_case *c, const verdict *v)
-{
-    fprintf(f, "%d,", PB_OPCHECK_SCHEMA_VERSION);
-    csv_text(f, backend);
-    fputc(',', f);
-    csv_text(f, dtype_name(dtype));
-    fprintf(f, ",%" PRIu64 ",", seed);
-    csv_text(f, op_names[c->op]);
-    fputc(',', f);
-    csv_text(f, c->name);
-    fputc(',', f);
-    csv_text(f, verdict_name(v->status));
-    fprintf(f, ",%.17g,%.17g,%.17g,", v->nmse, v->max_abs,
-            tolerances[c->op][dtype].nmse);
-    csv_text(f, v->detail);
-    fputc('\n', f);
+    char seed_text[32];
+    snprintf(seed_text, sizeof seed_text, "%" PRIu64, seed);
+    pb_row_init_columns(row, &pb_cols_opcheck);
+    pb_row_int(row, "schema_version", PB_OPCHECK_SCHEMA_VERSION);
+    pb_row_str(row, "backend", backend);
+    pb_row_str(row, "dtype", dtype_name(dtype));
+    pb_row_str(row, "seed", seed_text);
+    pb_row_str(row, "op", op_names[c->op]);
+    pb_row_str(row, "case", c->name);
+    pb_row_str(row, "status", verdict_name(v->status));
+    pb_row_dbl(row, "nmse", v->nmse);
+    pb_row_dbl(row, "max_abs", v->max_abs);
+    pb_row_dbl(row, "nmse_tol", tolerances[c->op][dtype].nmse);
+    pb_row_str(row, "detail", v->detail);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1407,13 +1371,15 @@ int pb_opcheck_run_opts(const pb_backend_vtable *ref,
         fprintf(table_out,
                 "opcheck: reference %s (f64) vs %s (%s), seed %" PRIu64 "\n",
                 vt_name(ref), dut_name, dtype_name(dtype), seed);
-        fprintf(table_out, "%-13s %-52s %-5s %-11s %-9s %-9s %-9s\n", "op",
-                "case", "dtype", "status", "nmse", "max_abs", "nmse_tol");
+        pb_text_header(table_out, &pb_cols_opcheck);
     }
+    pb_table csv_table;
     if (csv_out) {
+        /* header now, rows as they come: appended runs share one header */
         long pos = ftell(csv_out);
         if (pos <= 0)
-            csv_header(csv_out);
+            pb_columns_write_header(csv_out, &pb_cols_opcheck);
+        pb_table_attach(&csv_table, csv_out, &pb_cols_opcheck, 0);
     }
 
     /* Optional members (ABI minor versions) are checked only where the dut
@@ -1464,10 +1430,21 @@ int pb_opcheck_run_opts(const pb_backend_vtable *ref,
         }
         failed += v.status == V_FAIL;
         unsupported += v.status == V_UNSUPPORTED;
-        if (table_out)
-            table_row(table_out, c, dtype, &v);
-        if (csv_out)
-            csv_row(csv_out, dut_name, dtype, seed, c, &v);
+        pb_row row;
+        case_row(&row, dut_name, dtype, seed, c, &v);
+        if (table_out) {
+            pb_text_row(table_out, &pb_cols_opcheck, &row);
+            if (v.status == V_FAIL)
+                fprintf(table_out, "    -> %s\n", v.detail);
+        }
+        char werr[256];
+        if (csv_out && pb_table_write(&csv_table, &row, werr, sizeof werr) != 0) {
+            set_err(err, err_len, "opcheck: %s", werr);
+            rc = -1;
+        }
+        pb_row_free(&row);
+        if (rc != 0)
+            break;
     }
 
     if (rc == 0 && table_out)

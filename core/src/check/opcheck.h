@@ -54,15 +54,16 @@
 /* Runs every case on an instance of `ref` (created in f64) and an instance
  * of `dut` (created with dut_opts; dut_opts->dtype is the dtype checked).
  *
- * table_out (may be NULL) gets a human table: op, case, dtype, status
+ * table_out (may be NULL) gets a human table: dtype, op, case, status
  * (pass / FAIL / unsupported), nmse, max_abs, tolerance, with the reason
  * under each failed row, then a summary line.
  *
  * csv_out (may be NULL) gets one row per case with the columns
  *   schema_version, backend, dtype, seed, op, case, status, nmse, max_abs,
  *   nmse_tol, detail
- * (doubles as %.17g, nan where not measured; text fields quoted by
- * libcsv).  The header row is written when the stream is at position 0 or
+ * Both are declared once, pb_cols_opcheck in report/tables.c (doubles
+ * as every report writes them: %.17g, nan where not measured; text fields
+ * quoted only where CSV needs it).  The header row is written when the stream is at position 0 or
  * cannot tell its position, so several runs appended to one file share one
  * header.
  *

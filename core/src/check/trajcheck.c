@@ -1,12 +1,13 @@
 #include "trajcheck.h"
 
 #include "activation.h"
-#include "csv_table.h"
 #include "flow.h"
 #include "model.h"
 #include "net.h"
+#include "report_table.h"
 #include "rng.h"
 #include "strutil.h"
+#include "tables.h"
 
 #include <float.h>
 #include <math.h>
@@ -121,9 +122,12 @@ int pb_trajcheck_run(const pb_backend_vtable *ref_vt, pb_backend *ref_be,
     const double base = dut_dtype == PB_F64 ? 1e-20 : 1e-7;
     const char *dt_name = dut_dtype == PB_F64 ? "f64" : "f32";
     int n = a.n < b.n ? a.n : b.n;
-    if (csv_out && ftell(csv_out) <= 0)
-        fprintf(csv_out, "schema_version,backend,dtype,seed,step,nmse,nmse_tol,t_ref,t_dut,dt_ref,"
-                         "dt_dut,rejected_ref,rejected_dut,status\n");
+    /* rows of pb_cols_trajcheck (report/tables.c); appended runs share one header */
+    pb_table csv_table;
+    if (csv_out)
+        pb_table_attach(&csv_table, csv_out, &pb_cols_trajcheck, ftell(csv_out) <= 0);
+    char seed_text[32];
+    snprintf(seed_text, sizeof seed_text, "%llu", (unsigned long long)seed);
     sum->worst_nmse = 0;
     for (int k = 0; k < n; k++) {
         double num = 0, den = 0;
@@ -155,16 +159,26 @@ int pb_trajcheck_run(const pb_backend_vtable *ref_vt, pb_backend *ref_be,
             sum->worst_step = k;
         }
         if (csv_out) {
-            fprintf(csv_out, "1,");
-            pb_csv_write_field(csv_out, dut_name);
-            fprintf(csv_out, ",%s,%llu,%d,", dt_name, (unsigned long long)seed, k);
-            double vals[] = {nmse, tol, a.t[k], b.t[k], a.dt[k], b.dt[k]};
-            for (size_t v = 0; v < 6; v++) {
-                pb_csv_write_double(csv_out, vals[v]);
-                fputc(',', csv_out);
-            }
-            fprintf(csv_out, "%lld,%lld,%s\n", (long long)a.rejected[k], (long long)b.rejected[k],
-                    status);
+            pb_row row;
+            pb_row_init_columns(&row, &pb_cols_trajcheck);
+            pb_row_int(&row, "schema_version", 1);
+            pb_row_str(&row, "backend", dut_name);
+            pb_row_str(&row, "dtype", dt_name);
+            pb_row_str(&row, "seed", seed_text);
+            pb_row_int(&row, "step", k);
+            pb_row_dbl(&row, "nmse", nmse);
+            pb_row_dbl(&row, "nmse_tol", tol);
+            pb_row_dbl(&row, "t_ref", a.t[k]);
+            pb_row_dbl(&row, "t_dut", b.t[k]);
+            pb_row_dbl(&row, "dt_ref", a.dt[k]);
+            pb_row_dbl(&row, "dt_dut", b.dt[k]);
+            pb_row_int(&row, "rejected_ref", a.rejected[k]);
+            pb_row_int(&row, "rejected_dut", b.rejected[k]);
+            pb_row_str(&row, "status", status);
+            int wrc = pb_table_write(&csv_table, &row, err, err_len);
+            pb_row_free(&row);
+            if (wrc != 0)
+                goto out;
         }
         if (!same_path && dut_dtype != PB_F64)
             break; /* the two flows now take different steps */

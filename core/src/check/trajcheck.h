@@ -29,7 +29,8 @@ typedef struct pb_trajcheck_summary {
 } pb_trajcheck_summary;
 
 /* ref and dut are open instances (ref in f64, dut in dut_dtype).  Table to
- * table_out, one CSV row per compared step to csv_out (either may be NULL).
+ * table_out, one CSV row per compared step to csv_out (either may be NULL; the
+ * columns are pb_cols_trajcheck, report/tables.c).
  * Returns 0 when it ran, -1 with err when it could not. */
 int pb_trajcheck_run(const pb_backend_vtable *ref_vt, pb_backend *ref_be,
                      const pb_backend_vtable *dut_vt, pb_backend *dut_be, pb_dtype dut_dtype,

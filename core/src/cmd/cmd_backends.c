@@ -1,9 +1,11 @@
 #include "commands.h"
 
 #include "cli_args.h"
-#include "csv_table.h"
 #include "loader.h"
+#include "report_table.h"
 #include "session.h"
+#include "tables.h"
+#include "text_table.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -65,16 +67,18 @@ int pb_cmd_backends(int argc, char **argv)
     pb_registry reg = {0};
     pb_registry_scan(&reg);
     pb_registry_probe_all(&reg);
-    if (csv)
-        printf("schema_version,name,state,abi,dtypes,determinism,threads,path,reason,features\n");
-    else {
+    pb_table t;
+    if (csv) {
+        pb_columns_write_header(stdout, &pb_cols_backends); /* even with no plugin */
+        pb_table_attach(&t, stdout, &pb_cols_backends, 0);
+    } else {
         char dirs[16][1024];
         size_t nd = pb_plugin_search_path(dirs, 16);
         printf("search path:");
         for (size_t i = 0; i < nd; i++)
             printf(" %s", dirs[i]);
-        printf("%s\n\n%-8s %-12s %-5s %-8s %-10s %s\n", nd ? "" : " (no folder exists)", "name",
-               "state", "abi", "dtypes", "determinism", "details");
+        printf("%s\n\n", nd ? "" : " (no folder exists)");
+        pb_text_header(stdout, &pb_cols_backends);
     }
     for (size_t i = 0; i < reg.count; i++) {
         const pb_plugin *p = &reg.plugins[i];
@@ -86,27 +90,35 @@ int pb_cmd_backends(int argc, char **argv)
             describe(p, dtypes, sizeof dtypes, det, sizeof det, &threads, features,
                      sizeof features) != 0)
             snprintf(features, sizeof features, "instance creation failed");
+        pb_row row;
+        pb_row_init_columns(&row, &pb_cols_backends);
+        pb_row_int(&row, "schema_version", 1);
+        pb_row_str(&row, "name", p->name);
+        pb_row_str(&row, "state", pb_plugin_state_name(p->state));
+        pb_row_str(&row, "abi", abi);
+        if (dtypes[0]) /* empty: "-" in the text table */
+            pb_row_str(&row, "dtypes", dtypes);
+        if (det[0])
+            pb_row_str(&row, "determinism", det);
+        pb_row_int(&row, "threads", threads);
+        pb_row_str(&row, "path", p->path);
+        pb_row_str(&row, "reason", p->reason);
+        pb_row_str(&row, "features", features);
         if (csv) {
-            printf("1,");
-            pb_csv_write_field(stdout, p->name);
-            printf(",%s,%s,", pb_plugin_state_name(p->state), abi);
-            pb_csv_write_field(stdout, dtypes); /* "f64,f32" holds a comma */
-            printf(",%s,%d,", det, threads);
-            pb_csv_write_field(stdout, p->path);
-            putchar(',');
-            pb_csv_write_field(stdout, p->reason);
-            putchar(',');
-            pb_csv_write_field(stdout, features);
-            putchar('\n');
+            char err[256];
+            if (pb_table_write(&t, &row, err, sizeof err) != 0)
+                fprintf(stderr, "phasebench backends: %s\n", err);
         } else {
-            printf("%-8s %-12s %-5s %-8s %-10s %s\n", p->name, pb_plugin_state_name(p->state), abi,
-                   dtypes[0] ? dtypes : "-", det[0] ? det : "-", p->path);
+            pb_text_row(stdout, &pb_cols_backends, &row);
             if (p->reason[0])
                 printf("%38s reason: %s\n", "", p->reason);
             if (features[0])
                 printf("%38s threads=%d %s\n", "", threads, features);
         }
+        pb_row_free(&row);
     }
+    if (csv)
+        pb_table_close(&t);
     if (!csv && reg.count == 0)
         printf("(no plugin found)\n");
     pb_registry_free(&reg);
@@ -135,36 +147,46 @@ int pb_cmd_experiments(int argc, char **argv)
     pb_registry reg = {0};
     reg.kind = &pb_experiment_kind;
     pb_registry_scan(&reg);
+    pb_table t;
     if (csv) {
-        printf("schema_version,name,state,abi,path,sha256,reason\n");
+        pb_columns_write_header(stdout, &pb_cols_experiments); /* even with no plugin */
+        pb_table_attach(&t, stdout, &pb_cols_experiments, 0);
     } else {
         char dirs[16][1024];
         size_t nd = pb_plugin_search_path(dirs, 16);
         printf("search path:");
         for (size_t i = 0; i < nd; i++)
             printf(" %s", dirs[i]);
-        printf("%s\n\n%-12s %-12s %-5s %s\n", nd ? "" : " (no folder exists)", "name", "state",
-               "abi", "path");
+        printf("%s\n\n", nd ? "" : " (no folder exists)");
+        pb_text_header(stdout, &pb_cols_experiments);
     }
     for (size_t i = 0; i < reg.count; i++) {
         const pb_plugin *p = &reg.plugins[i];
         char abi[32] = "-";
         if (p->abi_major || p->abi_minor)
             snprintf(abi, sizeof abi, "%u.%u", p->abi_major, p->abi_minor);
+        pb_row row;
+        pb_row_init_columns(&row, &pb_cols_experiments);
+        pb_row_int(&row, "schema_version", 1);
+        pb_row_str(&row, "name", p->name);
+        pb_row_str(&row, "state", pb_plugin_state_name(p->state));
+        pb_row_str(&row, "abi", abi);
+        pb_row_str(&row, "path", p->path);
+        pb_row_str(&row, "sha256", p->sha256);
+        pb_row_str(&row, "reason", p->reason);
         if (csv) {
-            printf("1,");
-            pb_csv_write_field(stdout, p->name);
-            printf(",%s,%s,", pb_plugin_state_name(p->state), abi);
-            pb_csv_write_field(stdout, p->path);
-            printf(",%s,", p->sha256);
-            pb_csv_write_field(stdout, p->reason);
-            putchar('\n');
+            char err[256];
+            if (pb_table_write(&t, &row, err, sizeof err) != 0)
+                fprintf(stderr, "phasebench experiments: %s\n", err);
         } else {
-            printf("%-12s %-12s %-5s %s\n", p->name, pb_plugin_state_name(p->state), abi, p->path);
+            pb_text_row(stdout, &pb_cols_experiments, &row);
             if (p->reason[0])
                 printf("%31s reason: %s\n", "", p->reason);
         }
+        pb_row_free(&row);
     }
+    if (csv)
+        pb_table_close(&t);
     if (!csv && reg.count == 0)
         printf("(no plugin found)\n");
     pb_registry_free(&reg);

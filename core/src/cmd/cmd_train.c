@@ -3,6 +3,7 @@
 #include "activation.h"
 #include "cli_args.h"
 #include "data.h"
+#include "report_table.h"
 #include "session.h"
 #include "strutil.h"
 #include "sysutil.h"
@@ -144,8 +145,16 @@ int pb_cmd_train(int argc, char **argv)
         rc = 2;
     }
 
+    pb_columns cols;
     pb_row row;
-    pb_row_init(&row);
+    if (pb_train_columns(&cols, 0, err, sizeof err) != 0) {
+        fprintf(stderr, "phasebench train: %s\n", err);
+        pb_train_result_free(&r);
+        pb_session_close(&s);
+        pb_split_free(&split);
+        return 2;
+    }
+    pb_row_init_columns(&row, &cols);
     pb_train_row(&c, &s.info, &r, &row);
     if (out_path[0]) {
         pb_outfile of;
@@ -153,19 +162,25 @@ int pb_cmd_train(int argc, char **argv)
             fprintf(stderr, "phasebench train: --out: %s\n", err);
             rc = 2;
         } else {
-            pb_row_write_header(of.f, &row);
-            pb_row_write(of.f, &row);
+            pb_table t;
+            pb_table_attach(&t, of.f, &cols, 1);
+            if (pb_table_write(&t, &row, err, sizeof err) != 0) {
+                fprintf(stderr, "phasebench train: --out: %s\n", err);
+                rc = 2;
+            }
+            pb_table_close(&t);
             if (pb_atomic_close(&of, err, sizeof err) != 0) {
                 fprintf(stderr, "phasebench train: --out: %s\n", err);
                 rc = 2;
             }
         }
     } else {
-        pb_row_write_header(stdout, &row);
-        pb_row_write(stdout, &row);
-        if (fflush(stdout) != 0 || ferror(stdout)) {
+        pb_table t;
+        err[0] = '\0';
+        pb_table_attach(&t, stdout, &cols, 1);
+        if (pb_table_write(&t, &row, err, sizeof err) != 0 || pb_table_close(&t) != 0) {
             fprintf(stderr, "phasebench train: writing the row to stdout failed: %s\n",
-                    strerror(errno));
+                    err[0] ? err : strerror(errno));
             rc = 2;
         }
     }
@@ -187,6 +202,7 @@ int pb_cmd_train(int argc, char **argv)
         fprintf(stderr, "phasebench train: run failed: %s\n", r.error);
     }
     pb_row_free(&row);
+    pb_columns_free(&cols);
     pb_train_result_free(&r);
     pb_session_close(&s);
     pb_split_free(&split);

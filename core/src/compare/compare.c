@@ -6,6 +6,9 @@
 #include "run_manifest.h"
 
 #include "csv_table.h"
+#include "report_table.h"
+#include "tables.h"
+#include "text_table.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -295,54 +298,47 @@ static void free_items(ctx *c)
  * row off the screen; longer cells are printed whole, unaligned. */
 #define WIDTH_CAP 72
 
-static void print_row(FILE *f, const size_t w[8], const char *const cell[8])
-{
-    for (int k = 0; k < 7; k++)
-        fprintf(f, "%-*s  ", (int)w[k], cell[k]);
-    fprintf(f, "%s\n", cell[7]);
-}
-
+/* The differences as rows of pb_cols_compare (report/tables.c): a text
+ * table on the output, and the same rows as CSV with --csv. */
 static void print_items(ctx *c)
 {
-    static const char *const head[8] = {"table", "key", "column", "ref",
-                                        "run", "|diff|", "tolerance", "verdict"};
-    size_t w[8];
-    for (int k = 0; k < 8; k++)
-        w[k] = strlen(head[k]);
+    pb_row *rows = calloc(c->n_items ? c->n_items : 1, sizeof *rows);
+    if (!rows) {
+        fprintf(c->out, "compare: out of memory listing %zu differences\n", c->n_items);
+        return;
+    }
     for (size_t i = 0; i < c->n_items; i++) {
         const item *it = &c->items[i];
-        const char *cell[8] = {it->table, it->key, it->column, it->ref,
-                               it->run, it->diff, it->tol, it->verdict};
-        for (int k = 0; k < 8; k++) {
-            size_t n = strlen(cell[k]);
-            if (n > w[k])
-                w[k] = n > WIDTH_CAP ? WIDTH_CAP : n;
-        }
+        pb_row *r = &rows[i];
+        pb_row_init_columns(r, &pb_cols_compare);
+        pb_row_str(r, "table", it->table);
+        pb_row_str(r, "key", it->key);
+        pb_row_str(r, "column", it->column);
+        pb_row_str(r, "ref", it->ref);
+        pb_row_str(r, "run", it->run);
+        pb_row_str(r, "abs_diff", it->diff);
+        pb_row_str(r, "tolerance", it->tol);
+        pb_row_str(r, "verdict", it->verdict);
     }
-    if (c->n_items == 0) {
+    if (c->n_items == 0)
         fprintf(c->out, "compare: nothing moved\n");
-    } else {
-        print_row(c->out, w, head);
-        for (size_t i = 0; i < c->n_items; i++) {
-            const item *it = &c->items[i];
-            const char *cell[8] = {it->table, it->key, it->column, it->ref,
-                                   it->run, it->diff, it->tol, it->verdict};
-            print_row(c->out, w, cell);
-        }
-    }
+    else
+        pb_text_table(c->out, &pb_cols_compare, rows, c->n_items, WIDTH_CAP);
     if (c->opt->csv) {
-        FILE *f = c->opt->csv;
-        fputs("table,key,column,ref,run,abs_diff,tolerance,verdict\n", f);
-        for (size_t i = 0; i < c->n_items; i++) {
-            const item *it = &c->items[i];
-            const char *cell[8] = {it->table, it->key, it->column, it->ref,
-                                   it->run, it->diff, it->tol, it->verdict};
-            for (int k = 0; k < 8; k++) {
-                pb_csv_write_field(f, cell[k]);
-                fputc(k < 7 ? ',' : '\n', f);
+        pb_table t;
+        char err[256];
+        pb_columns_write_header(c->opt->csv, &pb_cols_compare); /* even when nothing moved */
+        pb_table_attach(&t, c->opt->csv, &pb_cols_compare, 0);
+        for (size_t i = 0; i < c->n_items; i++)
+            if (pb_table_write(&t, &rows[i], err, sizeof err) != 0) {
+                fprintf(c->out, "compare: --csv: %s\n", err);
+                break;
             }
-        }
+        pb_table_close(&t);
     }
+    for (size_t i = 0; i < c->n_items; i++)
+        pb_row_free(&rows[i]);
+    free(rows);
 }
 
 /* ------------------------------------------------------------------------ */

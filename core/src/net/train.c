@@ -5,6 +5,7 @@
 #include "net.h"
 #include "strutil.h"
 #include "sysutil.h"
+#include "tables.h"
 #include "train_params.h"
 
 #include <float.h>
@@ -91,7 +92,8 @@ typedef struct run_ctx {
     pb_batch *train, *test, *kernel; /* net.set[0..2] */
     pb_buf *w, *w0;                 /* net.w, net.w0 */
     FILE *dyn;
-    pb_row dyn_row;
+    pb_row dyn_row;         /* declared by dyn_cols, made at the first checkpoint */
+    pb_columns dyn_cols;
     int dyn_header_done;
     char hook_error[256];   /* why a checkpoint row could not be written */
 } run_ctx;
@@ -125,11 +127,25 @@ static pb_status weight_norms(run_ctx *x, const pb_buf *w, double *wn, double *d
     return st;
 }
 
-static const char *const dw_layer_names[] = {"dw_norm_0", "dw_norm_1", "dw_norm_2", "dw_norm_3",
-                                             "dw_norm_4", "dw_norm_5", "dw_norm_6", "dw_norm_7",
-                                             "dw_norm_8", "dw_norm_9", "dw_norm_10", "dw_norm_11",
-                                             "dw_norm_12", "dw_norm_13", "dw_norm_14",
-                                             "dw_norm_15", "dw_norm_16"};
+/* The dynamics file's columns (report/tables.c): one dw_norm_l per weight
+ * layer of this net, l = 0..L. */
+static int dyn_columns(run_ctx *x)
+{
+    pb_columns layers = pb_cols_dyn_layers;
+    if (layers.n < x->m->L + 1) {
+        snprintf(x->hook_error, sizeof x->hook_error,
+                 "the dynamics CSV declares %zu dw_norm_l columns, the net has %zu layers",
+                 layers.n, x->m->L + 1);
+        return -1;
+    }
+    layers.n = x->m->L + 1;
+    const pb_columns *parts[] = {&pb_cols_dyn_head, &layers, &pb_cols_dyn_tail};
+    if (pb_columns_join(&x->dyn_cols, "dynamics CSV", parts, 3, x->hook_error,
+                        sizeof x->hook_error) != 0)
+        return -1;
+    pb_row_init_columns(&x->dyn_row, &x->dyn_cols);
+    return 0;
+}
 
 static int dynamics_row(void *vctx, const pb_flow_state *s)
 {
@@ -145,6 +161,8 @@ static int dynamics_row(void *vctx, const pb_flow_state *s)
         return -1;
     }
     double P = (double)x->train->n, Pt = (double)x->test->n;
+    if (!x->dyn_header_done && dyn_columns(x) != 0)
+        return -1;
     pb_row *r = &x->dyn_row;
     pb_row_int(r, "step", s->step);
     pb_row_dbl(r, "t", s->t);
@@ -156,8 +174,8 @@ static int dynamics_row(void *vctx, const pb_flow_state *s)
     pb_row_dbl(r, "grad_norm", s->grad_norm);
     pb_row_dbl(r, "w_norm", wn);
     pb_row_dbl(r, "dw_norm", dwn);
-    for (size_t i = 0; i <= x->m->L; i++)
-        pb_row_dbl(r, dw_layer_names[i], dwl[i]);
+    for (size_t i = 0; i <= x->m->L && i < pb_cols_dyn_layers.n; i++)
+        pb_row_dbl(r, pb_cols_dyn_layers.col[i].name, dwl[i]);
     pb_row_dbl(r, "train_loss", s->stats.loss);
     pb_row_dbl(r, "train_aloss", s->stats.loss * x->c->alpha);
     pb_row_dbl(r, "train_err", (double)s->stats.n_err / P);
@@ -169,12 +187,10 @@ static int dynamics_row(void *vctx, const pb_flow_state *s)
         pb_row_dbl(r, "test_err", (double)te.n_err / Pt);
         pb_row_int(r, "test_nd", te.n_unsat);
         pb_row_dbl(r, "test_min_margin", te.min_margin);
-    } else {
-        static const char *const none[] = {"test_loss", "test_err", "test_nd", "test_min_margin"};
-        for (size_t i = 0; i < 4; i++)
-            pb_row_empty(r, none[i]);
     }
     pb_row_int(r, "final", s->final);
+    if (pb_row_check(r, x->hook_error, sizeof x->hook_error) != 0)
+        return -1;
     if (!x->dyn_header_done) {
         pb_row_write_header(x->dyn, r);
         x->dyn_header_done = 1;
@@ -352,6 +368,7 @@ out:
         vt->buf_free(be, theta);
     pb_net_close(&x.net);
     pb_row_free(&x.dyn_row);
+    pb_columns_free(&x.dyn_cols);
     free(obuf);
     return r->ok ? 0 : -1;
 }
@@ -362,6 +379,19 @@ void pb_train_result_free(pb_train_result *r)
     r->test_out = NULL;
 }
 
+int pb_train_columns(pb_columns *out, int battery, char *err, size_t err_len)
+{
+    pb_column params[64];
+    pb_columns pc = {"runs.csv", params, pb_params_columns(params, 64), NULL, 0};
+    const pb_columns *parts[] = {&pb_cols_runs_lead, &pb_cols_train_head, &pc,
+                                 &pb_cols_train_result};
+    return battery ? pb_columns_join(out, "runs.csv", parts, 4, err, err_len)
+                   : pb_columns_join(out, "train row", parts + 1, 3, err, err_len);
+}
+
+/* A declared row starts empty: a column left unset (a failed run's
+ * results, a test set's columns when pte = 0) is written as an empty
+ * cell. */
 void pb_train_row(const pb_train_config *c, const pb_backend_info *info,
                   const pb_train_result *r, pb_row *row)
 {
@@ -384,11 +414,7 @@ void pb_train_row(const pb_train_config *c, const pb_backend_info *info,
         pb_row_dbl(row, "train_err", r->train_err);
         /* A run that ended on NaN/Inf has no count of unsatisfied margins
          * (NaN margins compare false): never write it as N_Delta = 0. */
-        if (r->stop == PB_STOP_NAN) {
-            pb_row_empty(row, "train_nd");
-            pb_row_empty(row, "train_nd_frac_N");
-            pb_row_empty(row, "train_nd_tol");
-        } else {
+        if (r->stop != PB_STOP_NAN) {
             pb_row_int(row, "train_nd", r->train.n_unsat);
             pb_row_dbl(row, "train_nd_frac_N", (double)r->train.n_unsat / (double)r->n_params);
             pb_row_int(row, "train_nd_tol", r->train_nd_tol);
@@ -401,41 +427,19 @@ void pb_train_row(const pb_train_config *c, const pb_backend_info *info,
             pb_row_dbl(row, "test_err", r->test_err);
             pb_row_dbl(row, "test_loss", r->test.loss);
             pb_row_int(row, "test_nd", r->test.n_unsat);
-        } else {
-            pb_row_empty(row, "test_err");
-            pb_row_empty(row, "test_loss");
-            pb_row_empty(row, "test_nd");
         }
         pb_row_dbl(row, "w_norm", r->w_norm);
         pb_row_dbl(row, "dw_norm", r->dw_norm);
         pb_row_dbl(row, "dw_rel", r->dw_norm / r->w0_norm);
         if (c->pte)
             pb_row_dbl(row, "out_norm", r->test_out_rms);
-        else
-            pb_row_empty(row, "out_norm");
-        if (isnan(r->ntk_r)) {
-            pb_row_empty(row, "ntk_r");
-        } else {
+        if (!isnan(r->ntk_r))
             pb_row_dbl(row, "ntk_r", r->ntk_r);
-        }
         if (r->flow.mark_reached) {
             pb_row_int(row, "half_step", c->max_steps / 2);
             pb_row_dbl(row, "half_train_loss", r->flow.mark_stats.loss);
             pb_row_int(row, "half_train_nd", r->flow.mark_stats.n_unsat);
-        } else {
-            pb_row_empty(row, "half_step");
-            pb_row_empty(row, "half_train_loss");
-            pb_row_empty(row, "half_train_nd");
         }
-    } else {
-        static const char *const empty[] = {
-            "steps", "grad_evals", "rejected", "t", "dt", "train_loss", "train_aloss",
-            "train_err", "train_nd", "train_nd_frac_N", "train_min_margin",
-            "train_median_margin", "train_max_margin", "test_err", "test_loss", "test_nd",
-            "w_norm", "dw_norm", "dw_rel", "out_norm", "ntk_r", "train_nd_tol",
-            "half_step", "half_train_loss", "half_train_nd"};
-        for (size_t i = 0; i < sizeof empty / sizeof *empty; i++)
-            pb_row_empty(row, empty[i]);
     }
     pb_row_str(row, "error", r->ok ? "" : r->error);
     pb_row_str(row, "features", info->features);

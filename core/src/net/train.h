@@ -83,8 +83,16 @@ int pb_train_run(const pb_train_config *c, const pb_split *split, const pb_backe
                  pb_backend *be, const pb_backend_info *info, FILE *dyn, pb_train_result *r);
 void pb_train_result_free(pb_train_result *r);
 
+/* The declared columns of a run's row (report.h), joined from
+ * report/tables.c and the training parameters' columns
+ * (pb_params_columns): with battery = 1 those of runs.csv (experiment and
+ * role first), with 0 those of `phasebench train`'s row.  Returns 0, or -1
+ * with the reason in err (out of memory, a column declared twice).  Free
+ * with pb_columns_free. */
+int pb_train_columns(pb_columns *out, int battery, char *err, size_t err_len);
+
 /* The CSV row of a run: parameters, then results (empty cells for what a
- * failed run could not measure). */
+ * failed run could not measure).  row is declared by pb_train_columns. */
 void pb_train_row(const pb_train_config *c, const pb_backend_info *info,
                   const pb_train_result *r, pb_row *row);
 

@@ -280,3 +280,23 @@ void pb_params_row(const pb_train_config *c, pb_row *row)
         }
     }
 }
+
+size_t pb_params_columns(pb_column *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pb_n_params && n < cap; i++) {
+        const pb_param *p = &pb_params[i];
+        if (p->column_kind == PB_COLUMN_NONE)
+            continue;
+        pb_col_type t = PB_COL_DBL;
+        if (p->column_kind == PB_COLUMN_VALUE && (p->type == PB_PARAM_STR || p->type == PB_PARAM_ENUM))
+            t = PB_COL_STR;
+        else if (p->column_kind == PB_COLUMN_VALUE && p->type != PB_PARAM_DBL)
+            t = PB_COL_INT;
+        const char *meaning = p->column_kind == PB_COLUMN_TAU
+                                  ? "derived momentum time tau = pb_train_tau(config)"
+                                  : p->help;
+        out[n++] = (pb_column){p->column, t, meaning, PB_TEXT_NONE, 0, NULL};
+    }
+    return n;
+}

@@ -75,5 +75,9 @@ int pb_train_config_check(const pb_train_config *c, char *err, size_t err_len);
 
 /* The parameter columns of a runs.csv row, in table order. */
 void pb_params_row(const pb_train_config *c, pb_row *row);
+/* Their declarations (report.h), in the same order, into out (cap entries;
+ * pb_n_params always suffice): name, type, help as the meaning.  Returns
+ * how many. */
+size_t pb_params_columns(pb_column *out, size_t cap);
 
 #endif

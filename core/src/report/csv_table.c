@@ -285,12 +285,19 @@ void pb_csv_write_field(FILE *f, const char *s)
         fputs(s, f);
 }
 
-void pb_csv_write_double(FILE *f, double v)
+void pb_csv_format_double(char *buf, size_t len, double v)
 {
     if (isnan(v))
-        fputs("nan", f);
+        snprintf(buf, len, "nan"); /* either sign: printf would write -nan */
     else if (isinf(v))
-        fputs(v > 0 ? "inf" : "-inf", f);
+        snprintf(buf, len, "%s", v > 0 ? "inf" : "-inf");
     else
-        fprintf(f, "%.17g", v);
+        snprintf(buf, len, "%.17g", v);
+}
+
+void pb_csv_write_double(FILE *f, double v)
+{
+    char buf[40];
+    pb_csv_format_double(buf, sizeof buf, v);
+    fputs(buf, f);
 }

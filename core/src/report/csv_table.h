@@ -58,8 +58,12 @@ int pb_csv_to_double(const char *s, double *v);
  * NULL writes an empty field.  Check ferror(f) after writing a file. */
 void pb_csv_write_field(FILE *f, const char *s);
 
-/* Write a double as %.17g (round-trips through strtod); NaN as nan, the
- * infinities as inf and -inf. */
+/* Write a double as %.17g (round-trips through strtod, -0 as -0); NaN of
+ * either sign as nan, the infinities as inf and -inf.  This is the one
+ * spelling of a double in every report table (report.h's cell writer uses
+ * it). */
 void pb_csv_write_double(FILE *f, double v);
+/* The same text into buf (32 bytes or more hold every value). */
+void pb_csv_format_double(char *buf, size_t len, double v);
 
 #endif
