@@ -4,6 +4,7 @@
  * generation, running one case on one backend, judging, output, and the
  * driver. */
 #include "opcheck.h"
+#include "grow.h"
 #include "report_table.h"
 #include "strutil.h"
 #include "tables.h"
@@ -141,16 +142,12 @@ typedef struct case_list {
 
 static check_case *add_case(case_list *l, op_id op, const char *fmt, ...)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        check_case *v = l->oom ? NULL : realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            l->oom = 1;
-            return &l->scratch;
-        }
-        l->v = v;
-        l->cap = cap;
+    check_case *v = l->oom ? NULL : pb_grow(l->v, l->n, &l->cap, sizeof *v, 64);
+    if (!v) {
+        l->oom = 1;
+        return &l->scratch;
     }
+    l->v = v;
     check_case *c = &l->v[l->n++];
     memset(c, 0, sizeof *c);
     c->op = op;

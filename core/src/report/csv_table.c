@@ -1,6 +1,7 @@
 /* Whole-file CSV reading on top of libcsv's streaming parser, and the
  * report writer helpers.  See csv_table.h. */
 #include "sysutil.h"
+#include "grow.h"
 #include "csv_table.h"
 
 #include <csv.h>
@@ -49,16 +50,12 @@ static void on_field(void *s, size_t len, void *data)
                     r->line, r->row_n + 1);
         return;
     }
-    if (r->row_n == r->row_cap) {
-        size_t cap = r->row_cap ? 2 * r->row_cap : 16;
-        char **grown = realloc(r->row, cap * sizeof *grown);
-        if (!grown) {
-            reader_fail(r, "%s:%zu: out of memory", r->t->path, r->line);
-            return;
-        }
-        r->row = grown;
-        r->row_cap = cap;
+    char **grown = pb_grow(r->row, r->row_n, &r->row_cap, sizeof *grown, 16);
+    if (!grown) {
+        reader_fail(r, "%s:%zu: out of memory", r->t->path, r->line);
+        return;
     }
+    r->row = grown;
     char *copy = malloc(len + 1);
     if (!copy) {
         reader_fail(r, "%s:%zu: out of memory", r->t->path, r->line);

@@ -1,4 +1,5 @@
 #include "report.h"
+#include "grow.h"
 
 #include "csv_table.h"
 
@@ -139,16 +140,12 @@ static pb_cell *slot(pb_row *r, const char *name, pb_cell_type type)
             r->cells[i].s = NULL;
             return &r->cells[i];
         }
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 64;
-        pb_cell *c = realloc(r->cells, cap * sizeof *c);
-        if (!c) {
-            mark_bad(r, "out of memory for column '%s'", name);
-            return NULL;
-        }
-        r->cells = c;
-        r->cap = cap;
+    pb_cell *grown = pb_grow(r->cells, r->n, &r->cap, sizeof *grown, 64);
+    if (!grown) {
+        mark_bad(r, "out of memory for column '%s'", name);
+        return NULL;
     }
+    r->cells = grown;
     pb_cell *c = &r->cells[r->n++];
     memset(c, 0, sizeof *c);
     c->name = name;
