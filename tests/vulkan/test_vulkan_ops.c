@@ -677,7 +677,7 @@ static void ref_loss(const pb_loss *L, size_t n, const double *o,
 {
     double sum = 0, mag = 0, lo = INFINITY, hi = -INFINITY;
     int64_t defined = 0;
-    *st = (pb_loss_stats){0, 0, 0, 0, 0, 0};
+    *st = (pb_loss_stats)PB_LOSS_STATS_INIT;
     for (size_t i = 0; i < n; ++i) {
         double yo = y[i] * o[i];
         double m = L->alpha * yo;
@@ -726,7 +726,7 @@ static void loss_case(const ctx *T, pb_loss_kind kind, size_t n, int with_nan)
         for (size_t i = off; i < n + off; i += 97)
             ho[i] = NAN;
     double *want_grad = malloc(n * sizeof *want_grad);
-    pb_loss_stats want, got, again;
+    pb_loss_stats want = PB_LOSS_STATS_INIT, got = PB_LOSS_STATS_INIT, again = PB_LOSS_STATS_INIT;
     double mag;
     ref_loss(&L, n, ho + off, hy, want_grad, &want, &mag);
 
@@ -781,7 +781,7 @@ static void test_loss(const ctx *T)
     }
     loss_case(T, PB_LOSS_SOFTHINGE, 300007, 0);
 
-    pb_loss_stats st;
+    pb_loss_stats st = PB_LOSS_STATS_INIT;
     pb_loss L = {PB_LOSS_HINGE, 1.0, 1.0, 0.0, 1.0};
     pb_buf *o = NULL;
     OK(T, T->vt->buf_alloc(T->be, 4, &o));
@@ -851,7 +851,7 @@ static void test_errors(const ctx *T)
     pb_act inf_c = {PB_ACT_TANH, 1.0, INFINITY};
     CHECK(T->vt->act_forward(T->be, &inf_c, 4, b, 0, b, 4) == PB_ERR_INVALID);
     pb_loss bad_loss = {PB_LOSS_SOFTHINGE, 1.0, 1.0, -1.0, 1.0};
-    pb_loss_stats ls;
+    pb_loss_stats ls = PB_LOSS_STATS_INIT;
     CHECK(T->vt->loss(T->be, &bad_loss, 4, b, 0, b, 4, NULL, 0, &ls) ==
           PB_ERR_INVALID);
     bad_loss.kind = PB_LOSS_HINGE;
@@ -871,7 +871,7 @@ static void test_errors(const ctx *T)
     CHECK(T->vt->sum(T->be, 8, NULL, 0, &r) == PB_ERR_INVALID);
 
     /* Larger than one binding can address: refused, not truncated. */
-    pb_caps caps;
+    pb_caps caps = PB_CAPS_INIT;
     OK(T, T->vt->get_caps(T->be, &caps));
     const char *max_bytes = vk_feature(&caps, "max_buffer_bytes");
     CHECK(max_bytes != NULL);
@@ -900,7 +900,7 @@ static void test_errors(const ctx *T)
 
 static void test_caps(const ctx *T)
 {
-    pb_caps caps;
+    pb_caps caps = PB_CAPS_INIT;
     OK(T, T->vt->get_caps(T->be, &caps));
     CHECK(caps.dtypes & (1u << PB_F32));
     if (T->dtype == PB_F64)
@@ -934,7 +934,7 @@ static pb_status create_on(const pb_backend_vtable *vt, const char *device,
     err[0] = '\0';
     pb_status st = vt->create(&opts, &be, err, err_len);
     if (st == PB_OK) {
-        pb_caps caps;
+        pb_caps caps = PB_CAPS_INIT;
         vt->get_caps(be, &caps);
         snprintf(name, name_len, "%s", vk_feature(&caps, "device"));
         vt->destroy(be);
@@ -1004,7 +1004,7 @@ static void test_foreign_buffer(const pb_backend_vtable *vt)
 /* 0 = fine, 77 = validation layer missing. */
 static int check_validation(const ctx *T, int before_ops)
 {
-    pb_caps caps;
+    pb_caps caps = PB_CAPS_INIT;
     OK(T, T->vt->get_caps(T->be, &caps));
     const char *layer = vk_feature(&caps, "validation");
     if (!layer || strcmp(layer, "VK_LAYER_KHRONOS_validation") != 0) {

@@ -1,5 +1,6 @@
 #include "loader.h"
 
+#include "abi_compat.h"
 #include "build_info.h"
 #include "elf_peek.h"
 #include "strutil.h"
@@ -380,6 +381,14 @@ void pb_registry_add_file(pb_registry *reg, const char *path)
     if (pb_sha256_file(path, p->sha256, herr, sizeof herr) != 0) {
         refuse(p, "%s", herr);
         return;
+    }
+    if (k == &pb_backend_kind) {
+        /* An older backend gets the converting table (abi_compat.h). */
+        table = pb_abi_compat_backend(table, p->abi_minor, why, sizeof why);
+        if (!table) {
+            refuse(p, "%s", why);
+            return;
+        }
     }
     p->table = table;
     if (k == &pb_backend_kind)
