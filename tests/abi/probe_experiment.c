@@ -7,7 +7,9 @@
  *                  within tolerance, no half-budget state, no svc->unit);
  *   PROBE_MINOR=1  against the frozen 1.1 headers, as a 1.1 plugin;
  *   PROBE_MINOR=2  against the current headers, setting struct_size itself
- *                  to the 1.0 sizes (a plugin may pass a shorter struct).
+ *                  to the 1.0 sizes (a plugin may pass a shorter struct);
+ *                  with PROBE_FORGET it leaves struct_size 0, breaking the
+ *                  rule: the services must fail with the reason, not guess.
  *
  * Each of its structs is followed by guard bytes; it trains one net and one
  * kernel machine through the services and writes one row (kind "probe")
@@ -42,7 +44,11 @@
 
 #define STR2(x) #x
 #define STR(x) STR2(x)
+#ifdef PROBE_FORGET
+#define NAME "abi1" STR(PROBE_MINOR) "forget"
+#else
 #define NAME "abi1" STR(PROBE_MINOR) "probe"
+#endif
 
 typedef union spec_mem {
     pb_run_spec s;
@@ -63,7 +69,7 @@ static void prepare(unsigned char *b, size_t size, size_t total)
 {
     memset(b, 0, size);
     memset(b + size, GUARD_BYTE, total - size);
-#if PROBE_MINOR >= 2
+#if PROBE_MINOR >= 2 && !defined(PROBE_FORGET)
     uint32_t s = (uint32_t)size;
     memcpy(b, &s, sizeof s);
 #endif
