@@ -898,6 +898,44 @@ static void test_errors(const ctx *T)
     T->vt->buf_free(T->be, empty);
 }
 
+/* The struct_size rule (backend.h): a caller struct longer than the
+ * backend's keeps its extra bytes, one shorter than ABI 1.2's is refused. */
+static void test_struct_size(const ctx *T)
+{
+    enum { GUARD = 32 };
+    union {
+        pb_caps c;
+        unsigned char b[sizeof(pb_caps) + GUARD];
+    } cm;
+    memset(cm.b, 0xA5, sizeof cm.b);
+    memset(&cm.c, 0, sizeof cm.c);
+    cm.c.struct_size = sizeof cm.b;
+    OK(T, T->vt->get_caps(T->be, &cm.c));
+    CHECK(cm.c.struct_size == sizeof cm.b && cm.c.features != NULL);
+    for (size_t i = sizeof(pb_caps); i < sizeof cm.b; i++)
+        CHECK_MSG(cm.b[i] == 0xA5, "get_caps wrote byte %zu past the backend's pb_caps", i);
+    pb_caps zero = {0};
+    CHECK(T->vt->get_caps(T->be, &zero) == PB_ERR_INVALID);
+
+    double o[2] = {0.5, -0.5}, y[2] = {1.0, 1.0};
+    pb_buf *bo = upload(T, o, 2), *by = upload(T, y, 2);
+    pb_loss L = {PB_LOSS_HINGE, 1.0, 1.0, 0.0, 1.0};
+    union {
+        pb_loss_stats s;
+        unsigned char b[sizeof(pb_loss_stats) + GUARD];
+    } sm;
+    memset(sm.b, 0xA5, sizeof sm.b);
+    memset(&sm.s, 0, sizeof sm.s);
+    sm.s.struct_size = sizeof sm.b;
+    OK(T, T->vt->loss(T->be, &L, 2, bo, 0, by, 0, NULL, 0, &sm.s));
+    CHECK(sm.s.n_unsat == 2 && sm.s.n_err == 1);
+    for (size_t i = sizeof(pb_loss_stats); i < sizeof sm.b; i++)
+        CHECK_MSG(sm.b[i] == 0xA5, "loss wrote byte %zu past the backend's pb_loss_stats", i);
+    pb_loss_stats none = {0};
+    CHECK(T->vt->loss(T->be, &L, 2, bo, 0, by, 0, NULL, 0, &none) == PB_ERR_INVALID);
+    /* bo and by are left to destroy(), which frees them (backend.h) */
+}
+
 static void test_caps(const ctx *T)
 {
     pb_caps caps = PB_CAPS_INIT;
@@ -1068,6 +1106,7 @@ int main(int argc, char **argv)
         test_loss(&T);
         test_batching(&T);
         test_errors(&T);
+        test_struct_size(&T);
         if (validation)
             check_validation(&T, 0);
         vt->destroy(T.be);
