@@ -2,9 +2,9 @@
  * A backend plugin as an author would have written it against ABI 1.1: built
  * with the frozen 1.1 headers of tests/abi/v1_1 (pb_caps and pb_loss_stats
  * without struct_size), f64 only, plain loops.  It does what the CPU backends
- * of 1.1 did at destroy(): frees the instance and leaves the buffers still
- * allocated to their owner; the core's converting table (core/src/loading/
- * abi_compat.c) must free them.  pb_abi11_live_buffers counts the buffers
+ * did at destroy() when 1.1 came out, before the destroy contract was stated:
+ * frees the instance and leaves the buffers still allocated to their owner;
+ * the core's converting table (core/src/loading/abi_compat.c) must free them.  pb_abi11_live_buffers counts the buffers
  * allocated and not freed, for the tests to read.
  */
 #include "phasebench/backend.h"

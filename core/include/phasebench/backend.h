@@ -223,8 +223,9 @@ typedef struct pb_backend_vtable {
      * handles of those buffers are invalid afterwards (no buf_free after
      * destroy).  So a caller may skip buf_free on teardown, and one that
      * fails half-way through a run destroys the instance alone.  NULL is
-     * ignored.  (For a plugin of ABI 1.0 or 1.1, where this was not yet
-     * stated, the core tracks the live buffers and frees them itself.) */
+     * ignored.  (A plugin of ABI 1.0 or 1.1 may predate this contract, which
+     * came during 1.1: for it the core tracks the live buffers and frees
+     * them itself.) */
     void (*destroy)(pb_backend *be);
     const char *(*last_error)(const pb_backend *be);
     /* Fills the members of *caps that caps->struct_size covers;
