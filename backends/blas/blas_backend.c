@@ -142,15 +142,16 @@ static pb_status blas_get_caps(pb_backend *be, pb_caps *caps)
 {
     if (!be)
         return PB_ERR_INVALID;
-    if (!caps)
-        return pb_cpu_fail(be, PB_ERR_INVALID, "get_caps: caps is NULL");
     const blas_state *s = be->plugin;
-    caps->dtypes = (1u << PB_F64) | (1u << PB_F32);
-    caps->determinism = s->threads == 1 ? PB_DET_BITWISE : PB_DET_TOLERANCE;
-    caps->threads = s->threads;
-    caps->max_threads = blas_procs();
-    caps->features = s->features;
-    return PB_OK;
+    const pb_caps full = {
+        .struct_size = sizeof(pb_caps),
+        .dtypes = (1u << PB_F64) | (1u << PB_F32),
+        .determinism = s->threads == 1 ? PB_DET_BITWISE : PB_DET_TOLERANCE,
+        .threads = s->threads,
+        .max_threads = blas_procs(),
+        .features = s->features,
+    };
+    return pb_cpu_give_caps(be, caps, &full);
 }
 
 static enum CBLAS_TRANSPOSE cblas_trans(pb_trans t)

@@ -51,10 +51,13 @@ pb_status pb_cpu_create(const char *name, const pb_backend_options *opts,
         snprintf(err, err_len, "%s: create: options are NULL", name);
         return PB_ERR_INVALID;
     }
-    if (opts->struct_size < sizeof(pb_backend_options)) {
+    /* The core's options may be shorter or longer than ours: read only the
+     * members both know (all of ABI 1.0's are required). */
+    if (!PB_SIZE_COVERS(opts->struct_size, pb_backend_options, device)) {
         snprintf(err, err_len,
-                 "%s: create: options struct_size %u < %zu (older ABI?)", name,
-                 (unsigned)opts->struct_size, sizeof(pb_backend_options));
+                 "%s: create: options struct_size %u is below ABI 1.0's %zu", name,
+                 (unsigned)opts->struct_size,
+                 offsetof(pb_backend_options, device) + sizeof(const char *));
         return PB_ERR_INVALID;
     }
     if (opts->dtype != PB_F64 && opts->dtype != PB_F32) {
@@ -513,6 +516,11 @@ pb_status pb_cpu_loss(pb_backend *be, const pb_loss *loss, size_t n,
     pb_status st = check_loss(be, loss);
     if (st == PB_OK && !stats)
         st = pb_cpu_fail(be, PB_ERR_INVALID, "loss: stats is NULL");
+    if (st == PB_OK && stats->struct_size < PB_LOSS_STATS_MIN_SIZE)
+        st = pb_cpu_fail(be, PB_ERR_INVALID,
+                         "loss: stats struct_size %u is below ABI 1.2's %zu (set it: "
+                         "PB_LOSS_STATS_INIT)",
+                         (unsigned)stats->struct_size, (size_t)PB_LOSS_STATS_MIN_SIZE);
     if (st == PB_OK)
         st = check_vec(be, "loss", "o", o, ooff, n);
     if (st == PB_OK)
@@ -526,12 +534,30 @@ pb_status pb_cpu_loss(pb_backend *be, const pb_loss *loss, size_t n,
     }
     if (st != PB_OK)
         return st;
+    /* Computed in our own struct, handed over as far as the caller's goes. */
+    pb_loss_stats full = PB_LOSS_STATS_INIT;
     if (be->dtype == PB_F64)
         pbk_loss_d(loss, n, f64(o, ooff), f64(y, yoff),
-                   grad ? f64(grad, goff) : NULL, stats);
+                   grad ? f64(grad, goff) : NULL, &full);
     else
         pbk_loss_f(loss, n, f32(o, ooff), f32(y, yoff),
-                   grad ? f32(grad, goff) : NULL, stats);
+                   grad ? f32(grad, goff) : NULL, &full);
+    pb_struct_give(stats, &full, sizeof full);
+    return PB_OK;
+}
+
+pb_status pb_cpu_give_caps(pb_backend *be, pb_caps *caps, const pb_caps *full)
+{
+    if (!be)
+        return PB_ERR_INVALID;
+    if (!caps)
+        return pb_cpu_fail(be, PB_ERR_INVALID, "get_caps: caps is NULL");
+    if (caps->struct_size < PB_CAPS_MIN_SIZE)
+        return pb_cpu_fail(be, PB_ERR_INVALID,
+                           "get_caps: caps struct_size %u is below ABI 1.2's %zu (set it: "
+                           "PB_CAPS_INIT)",
+                           (unsigned)caps->struct_size, (size_t)PB_CAPS_MIN_SIZE);
+    pb_struct_give(caps, full, sizeof *full);
     return PB_OK;
 }
 

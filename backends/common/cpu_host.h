@@ -20,7 +20,9 @@
  *     aliases an input exactly, never a partial overlap;
  *   - activation: known kind, finite non-zero beta, finite c;
  *   - loss: known kind, finite non-zero alpha, finite margin and scale,
- *     finite beta > 0 for the soft hinge; stats non-NULL.
+ *     finite beta > 0 for the soft hinge; stats non-NULL with a
+ *     struct_size of at least PB_LOSS_STATS_MIN_SIZE (only the members it
+ *     covers are written).
  * GEMM does not check whether C overlaps A or B (an overlap gives
  * undefined results, as in BLAS).
  */
@@ -84,6 +86,11 @@ pb_status pb_cpu_act_backward_check(pb_backend *be, const pb_act *act,
                                     size_t n, const pb_buf *z, size_t zoff,
                                     const pb_buf *dout, size_t doff,
                                     const pb_buf *dz, size_t dzoff);
+
+/* The end of a plugin's get_caps(): checks caps (non-NULL, struct_size at
+ * least PB_CAPS_MIN_SIZE) and hands it the members of `full` that its
+ * struct_size covers.  PB_OK or PB_ERR_INVALID with the reason. */
+pb_status pb_cpu_give_caps(pb_backend *be, pb_caps *caps, const pb_caps *full);
 
 /* Vtable members (same contracts as in backend.h). */
 const char *pb_cpu_last_error(const pb_backend *be);

@@ -41,16 +41,15 @@ static void ref_destroy(pb_backend *be)
 
 static pb_status ref_get_caps(pb_backend *be, pb_caps *caps)
 {
-    if (!be)
-        return PB_ERR_INVALID;
-    if (!caps)
-        return pb_cpu_fail(be, PB_ERR_INVALID, "get_caps: caps is NULL");
-    caps->dtypes = (1u << PB_F64) | (1u << PB_F32);
-    caps->determinism = PB_DET_BITWISE;
-    caps->threads = 1;
-    caps->max_threads = 0;
-    caps->features = ref_features;
-    return PB_OK;
+    const pb_caps full = {
+        .struct_size = sizeof(pb_caps),
+        .dtypes = (1u << PB_F64) | (1u << PB_F32),
+        .determinism = PB_DET_BITWISE,
+        .threads = 1,
+        .max_threads = 0,
+        .features = ref_features,
+    };
+    return pb_cpu_give_caps(be, caps, &full);
 }
 
 static pb_status ref_gemm(pb_backend *be, pb_trans ta, pb_trans tb, size_t m,

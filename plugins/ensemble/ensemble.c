@@ -467,12 +467,27 @@ static int ensemble_run(const pb_services *svc, pb_exp_ctx *ctx)
     return rc;
 }
 
+/* The closing summary of `phasebench run`: ensemble vs single net per (h,
+ * alpha), the fit of delta F against h, the flatness of the error. */
+static const char *const summary_summary[] = {"h", "alpha", "single_err_mean", "ens_err",
+                                              "gain", "deltaF", NULL};
+static const char *const summary_fit[] = {"alpha", "slope", "slope_se", "n_points", NULL};
+static const char *const summary_flat[] = {"alpha", "range", "range_tol", "n_points", NULL};
+static const pb_summary_line ensemble_summary[] = {
+    {"summary", summary_summary},
+    {"fit", summary_fit},
+    {"flat", summary_flat},
+    {NULL, NULL},
+};
+
 static const pb_experiment_vtable ensemble_vtable = {
-    sizeof(pb_experiment_vtable),
-    "ensemble",
-    "ensemble averaging: ensemble vs single-net error, output fluctuations delta F vs h",
-    ensemble_plan,
-    ensemble_run,
+    .struct_size = sizeof(pb_experiment_vtable),
+    .name = "ensemble",
+    .description = "ensemble averaging: ensemble vs single-net error, output fluctuations "
+                   "delta F vs h",
+    .plan = ensemble_plan,
+    .run = ensemble_run,
+    .summary = ensemble_summary,
 };
 
 PB_EXPORT const pb_experiment_abi_desc pb_experiment_desc = PB_EXPERIMENT_DESC_INIT("ensemble");

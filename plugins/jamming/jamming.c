@@ -712,13 +712,26 @@ static int jamming_run(const pb_services *svc, pb_exp_ctx *ctx)
     return rc;
 }
 
+/* The closing summary of `phasebench run`: each point, with h* and N*, then
+ * with its budget and the output-norm exponent. */
+static const char *const summary_point[] = {"alpha", "h1", "h2", "h_star", "N_star",
+                                            "N_star_over_P", "note", NULL};
+static const char *const summary_budget[] = {"alpha", "budget_steps", "n_undecided_widths",
+                                             "out_norm_exponent", NULL};
+static const pb_summary_line jamming_summary[] = {
+    {"point", summary_point},
+    {"point", summary_budget},
+    {NULL, NULL},
+};
+
 static const pb_experiment_vtable jamming_vtable = {
-    sizeof(pb_experiment_vtable),
-    "jamming",
-    "jamming transition: downward scan in h by stationary states, bisection of the bracket, h* "
-    "and N*/P per alpha, sharpness, test-error cusp and output norm",
-    jamming_plan,
-    jamming_run,
+    .struct_size = sizeof(pb_experiment_vtable),
+    .name = "jamming",
+    .description = "jamming transition: downward scan in h by stationary states, bisection of "
+                   "the bracket, h* and N*/P per alpha, sharpness, test-error cusp and output norm",
+    .plan = jamming_plan,
+    .run = jamming_run,
+    .summary = jamming_summary,
 };
 
 PB_EXPORT const pb_experiment_abi_desc pb_experiment_desc = PB_EXPERIMENT_DESC_INIT("jamming");

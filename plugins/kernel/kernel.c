@@ -582,12 +582,23 @@ static int kernel_run(const pb_services *svc, pb_exp_ctx *ctx)
     return rc;
 }
 
+/* The closing summary of `phasebench run`: the crossover per h, its fit. */
+static const char *const summary_crossover[] = {"h", "c", "alpha_star", "note", NULL};
+static const char *const summary_fit[] = {"c", "slope", "slope_se", "n_points", NULL};
+static const pb_summary_line kernel_summary[] = {
+    {"crossover", summary_crossover},
+    {"crossover_fit", summary_fit},
+    {NULL, NULL},
+};
+
 static const pb_experiment_vtable kernel_vtable = {
-    sizeof(pb_experiment_vtable),
-    "kernel",
-    "lazy limit: NTK change r along alpha per h, lazy/feature crossover, net vs kernel machine",
-    kernel_plan,
-    kernel_run,
+    .struct_size = sizeof(pb_experiment_vtable),
+    .name = "kernel",
+    .description = "lazy limit: NTK change r along alpha per h, lazy/feature crossover, net vs "
+                   "kernel machine",
+    .plan = kernel_plan,
+    .run = kernel_run,
+    .summary = kernel_summary,
 };
 
 PB_EXPORT const pb_experiment_abi_desc pb_experiment_desc = PB_EXPERIMENT_DESC_INIT("kernel");

@@ -62,7 +62,7 @@ static void check_ref_caps(const pb_backend_vtable *vt)
     CHECK(be != NULL);
     if (!be)
         return;
-    pb_caps caps;
+    pb_caps caps = PB_CAPS_INIT;
     CHECK(vt->get_caps(be, &caps) == PB_OK);
     CHECK(caps.dtypes == ((1u << PB_F64) | (1u << PB_F32)));
     CHECK(caps.determinism == PB_DET_BITWISE);
@@ -88,7 +88,7 @@ static void check_blas_caps(const pb_backend_vtable *vt)
     pb_backend *be = create_backend(vt, PB_F32, 1);
     CHECK(be != NULL);
     if (be) {
-        pb_caps caps;
+        pb_caps caps = PB_CAPS_INIT;
         CHECK(vt->get_caps(be, &caps) == PB_OK);
         CHECK(caps.dtypes == ((1u << PB_F64) | (1u << PB_F32)));
         CHECK(caps.threads == 1);
@@ -113,7 +113,7 @@ static void check_blas_caps(const pb_backend_vtable *vt)
     be = create_backend(vt, PB_F64, 0);
     CHECK(be != NULL);
     if (be) {
-        pb_caps caps;
+        pb_caps caps = PB_CAPS_INIT;
         CHECK(vt->get_caps(be, &caps) == PB_OK);
         CHECK(caps.threads >= 1 && caps.threads <= caps.max_threads);
         CHECK(caps.determinism ==

@@ -28,7 +28,7 @@ static void one_pass(const pb_backend_vtable *vt, pb_dtype dtype, int threads,
     CHECK(be != NULL);
     if (!be)
         return;
-    pb_caps caps;
+    pb_caps caps = PB_CAPS_INIT;
     CHECK(vt->get_caps(be, &caps) == PB_OK);
     CHECK_MSG(caps.determinism == PB_DET_BITWISE,
               "%s with %d threads does not claim bitwise determinism",
@@ -54,7 +54,7 @@ static void one_pass(const pb_backend_vtable *vt, pb_dtype dtype, int threads,
 
     pb_act act = {PB_ACT_SWISH, 5.0, 1.2};
     pb_loss loss = {PB_LOSS_SOFTHINGE, 3.0, 1.0, 20.0, 1.0 / P};
-    pb_loss_stats st;
+    pb_loss_stats st = PB_LOSS_STATS_INIT;
     /* forward */
     CHECK(vt->gemm(be, PB_NO_TRANS, PB_TRANS, P, H, D, 1 / sqrt(D), X, 0, D,
                    W1, 0, D, 0, Z, 0, H) == PB_OK);

@@ -136,8 +136,7 @@ static void test_loss(pb_dtype dtype)
             }
         }
         pb_loss L = {(pb_loss_kind)kind, 2.0, 1.0, 20.0, 0.5};
-        pb_loss_stats st;
-        memset(&st, 0, sizeof st);
+        pb_loss_stats st = PB_LOSS_STATS_INIT;
         CHECK(vt->loss(be, &L, 3, O, 1, Y, 4, G, 0, &st) == PB_OK);
         double want = 0.5 * (phi[0] + phi[1] + phi[2]) / 2;
         CHECK_CLOSE(st.loss, want, tol);
@@ -152,14 +151,14 @@ static void test_loss(pb_dtype dtype)
             CHECK_CLOSE(g[i], 0.5 * (-y[i] * dphi[i]), tol);
 
         /* grad == NULL: same stats, nothing written. */
-        pb_loss_stats st2;
+        pb_loss_stats st2 = PB_LOSS_STATS_INIT;
         CHECK(vt->loss(be, &L, 3, O, 1, Y, 4, NULL, 0, &st2) == PB_OK);
         CHECK(st2.loss == st.loss && st2.n_unsat == st.n_unsat);
     }
     /* Hand values of the hinge, as a guard against a shared mistake in
      * the formulas above: loss = 0.5 (0 + 5 + 1.2) / 2. */
     pb_loss H = {PB_LOSS_HINGE, 2.0, 1.0, 0.0, 0.5};
-    pb_loss_stats st;
+    pb_loss_stats st = PB_LOSS_STATS_INIT;
     CHECK(vt->loss(be, &H, 3, O, 1, Y, 4, G, 0, &st) == PB_OK);
     CHECK_CLOSE(st.loss, 1.55, tol);
     double g[3];
@@ -325,7 +324,7 @@ static void test_errors(void)
     CHECK(mentions(be, "act_backward", "kind"));
     CHECK(vt->act_forward(be, NULL, 2, x, 0, y, 0) == PB_ERR_INVALID);
     pb_loss L = {PB_LOSS_SOFTHINGE, 1.0, 1.0, 0.0, 1.0};
-    pb_loss_stats st;
+    pb_loss_stats st = PB_LOSS_STATS_INIT;
     CHECK(vt->loss(be, &L, 2, x, 0, y, 0, NULL, 0, &st) == PB_ERR_INVALID);
     CHECK(mentions(be, "loss", "beta"));
     L = (pb_loss){PB_LOSS_HINGE, 0.0, 1.0, 0.0, 1.0};

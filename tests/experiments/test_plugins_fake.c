@@ -183,6 +183,8 @@ static void f_log(pb_exp_ctx *x, const char *m)
 static void f_run_defaults(pb_exp_ctx *x, pb_run_spec *s)
 {
     (void)x;
+    /* ABI 1.2: the plugin, the caller, sets struct_size first. */
+    CHECK(s->struct_size == sizeof *s);
     memset(s, 0, sizeof *s);
     s->struct_size = sizeof *s;
     snprintf(s->dataset, sizeof s->dataset, "stripe");
@@ -385,10 +387,26 @@ static double f_scale(pb_exp_ctx *x)
     return 1.0;
 }
 
-static const pb_services fake = {sizeof(pb_services), f_get_string, f_get_double, f_get_int,
-                                 f_get_list, f_error, f_log, f_run_defaults, f_train,
-                                 f_kernel_machine, f_cell_str, f_cell_int, f_cell_dbl,
-                                 f_cell_empty, f_row_end, f_claim, f_scale, NULL};
+static const pb_services fake = {
+    .struct_size = sizeof(pb_services),
+    .get_string = f_get_string,
+    .get_double = f_get_double,
+    .get_int = f_get_int,
+    .get_list = f_get_list,
+    .error = f_error,
+    .log = f_log,
+    .run_defaults = f_run_defaults,
+    .train = f_train,
+    .kernel_machine = f_kernel_machine,
+    .cell_str = f_cell_str,
+    .cell_int = f_cell_int,
+    .cell_dbl = f_cell_dbl,
+    .cell_empty = f_cell_empty,
+    .row_end = f_row_end,
+    .claim = f_claim,
+    .scale = f_scale,
+    .unit = NULL, /* the fake core has no units of work */
+};
 
 static void ctx_init(pb_exp_ctx *x, const char *const keys[][2])
 {

@@ -141,7 +141,7 @@ int main(void)
                 CHECK(pb_loss_parse(losses[l], &lk) == 0);
                 double alpha = strtod(alphas[al], NULL);
                 pb_loss loss = {lk, alpha, 1.0, 20.0, 1.0 / P};
-                pb_loss_stats st;
+                pb_loss_stats st = PB_LOSS_STATS_INIT;
                 CHECK(pb_model_loss_grad(&m, wb, &b, &loss, gb, &st) == PB_OK);
                 double Fref[P], lref = NAN, g[64], gref[64], o[P];
                 CHECK(fetch("loss", acts[a].name, acts[a].beta, losses[l], alphas[al], "F", Fref, 1) == P);

@@ -16,7 +16,7 @@ static pb_backend *be;
 static double loss_at(pb_model *m, pb_batch *b, pb_buf *wb, pb_buf *gb, const double *w,
                       const pb_loss *loss)
 {
-    pb_loss_stats st;
+    pb_loss_stats st = PB_LOSS_STATS_INIT;
     vt->buf_upload(be, wb, 0, w, m->n_params);
     if (pb_model_loss_grad(m, wb, b, loss, gb, &st) != PB_OK)
         return NAN;

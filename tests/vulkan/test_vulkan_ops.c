@@ -677,7 +677,7 @@ static void ref_loss(const pb_loss *L, size_t n, const double *o,
 {
     double sum = 0, mag = 0, lo = INFINITY, hi = -INFINITY;
     int64_t defined = 0;
-    *st = (pb_loss_stats){0, 0, 0, 0, 0, 0};
+    *st = (pb_loss_stats)PB_LOSS_STATS_INIT;
     for (size_t i = 0; i < n; ++i) {
         double yo = y[i] * o[i];
         double m = L->alpha * yo;
@@ -726,7 +726,7 @@ static void loss_case(const ctx *T, pb_loss_kind kind, size_t n, int with_nan)
         for (size_t i = off; i < n + off; i += 97)
             ho[i] = NAN;
     double *want_grad = malloc(n * sizeof *want_grad);
-    pb_loss_stats want, got, again;
+    pb_loss_stats want = PB_LOSS_STATS_INIT, got = PB_LOSS_STATS_INIT, again = PB_LOSS_STATS_INIT;
     double mag;
     ref_loss(&L, n, ho + off, hy, want_grad, &want, &mag);
 
@@ -781,7 +781,7 @@ static void test_loss(const ctx *T)
     }
     loss_case(T, PB_LOSS_SOFTHINGE, 300007, 0);
 
-    pb_loss_stats st;
+    pb_loss_stats st = PB_LOSS_STATS_INIT;
     pb_loss L = {PB_LOSS_HINGE, 1.0, 1.0, 0.0, 1.0};
     pb_buf *o = NULL;
     OK(T, T->vt->buf_alloc(T->be, 4, &o));
@@ -851,7 +851,7 @@ static void test_errors(const ctx *T)
     pb_act inf_c = {PB_ACT_TANH, 1.0, INFINITY};
     CHECK(T->vt->act_forward(T->be, &inf_c, 4, b, 0, b, 4) == PB_ERR_INVALID);
     pb_loss bad_loss = {PB_LOSS_SOFTHINGE, 1.0, 1.0, -1.0, 1.0};
-    pb_loss_stats ls;
+    pb_loss_stats ls = PB_LOSS_STATS_INIT;
     CHECK(T->vt->loss(T->be, &bad_loss, 4, b, 0, b, 4, NULL, 0, &ls) ==
           PB_ERR_INVALID);
     bad_loss.kind = PB_LOSS_HINGE;
@@ -871,7 +871,7 @@ static void test_errors(const ctx *T)
     CHECK(T->vt->sum(T->be, 8, NULL, 0, &r) == PB_ERR_INVALID);
 
     /* Larger than one binding can address: refused, not truncated. */
-    pb_caps caps;
+    pb_caps caps = PB_CAPS_INIT;
     OK(T, T->vt->get_caps(T->be, &caps));
     const char *max_bytes = vk_feature(&caps, "max_buffer_bytes");
     CHECK(max_bytes != NULL);
@@ -898,9 +898,47 @@ static void test_errors(const ctx *T)
     T->vt->buf_free(T->be, empty);
 }
 
+/* The struct_size rule (backend.h): a caller struct longer than the
+ * backend's keeps its extra bytes, one shorter than ABI 1.2's is refused. */
+static void test_struct_size(const ctx *T)
+{
+    enum { GUARD = 32 };
+    union {
+        pb_caps c;
+        unsigned char b[sizeof(pb_caps) + GUARD];
+    } cm;
+    memset(cm.b, 0xA5, sizeof cm.b);
+    memset(&cm.c, 0, sizeof cm.c);
+    cm.c.struct_size = sizeof cm.b;
+    OK(T, T->vt->get_caps(T->be, &cm.c));
+    CHECK(cm.c.struct_size == sizeof cm.b && cm.c.features != NULL);
+    for (size_t i = sizeof(pb_caps); i < sizeof cm.b; i++)
+        CHECK_MSG(cm.b[i] == 0xA5, "get_caps wrote byte %zu past the backend's pb_caps", i);
+    pb_caps zero = {0};
+    CHECK(T->vt->get_caps(T->be, &zero) == PB_ERR_INVALID);
+
+    double o[2] = {0.5, -0.5}, y[2] = {1.0, 1.0};
+    pb_buf *bo = upload(T, o, 2), *by = upload(T, y, 2);
+    pb_loss L = {PB_LOSS_HINGE, 1.0, 1.0, 0.0, 1.0};
+    union {
+        pb_loss_stats s;
+        unsigned char b[sizeof(pb_loss_stats) + GUARD];
+    } sm;
+    memset(sm.b, 0xA5, sizeof sm.b);
+    memset(&sm.s, 0, sizeof sm.s);
+    sm.s.struct_size = sizeof sm.b;
+    OK(T, T->vt->loss(T->be, &L, 2, bo, 0, by, 0, NULL, 0, &sm.s));
+    CHECK(sm.s.n_unsat == 2 && sm.s.n_err == 1);
+    for (size_t i = sizeof(pb_loss_stats); i < sizeof sm.b; i++)
+        CHECK_MSG(sm.b[i] == 0xA5, "loss wrote byte %zu past the backend's pb_loss_stats", i);
+    pb_loss_stats none = {0};
+    CHECK(T->vt->loss(T->be, &L, 2, bo, 0, by, 0, NULL, 0, &none) == PB_ERR_INVALID);
+    /* bo and by are left to destroy(), which frees them (backend.h) */
+}
+
 static void test_caps(const ctx *T)
 {
-    pb_caps caps;
+    pb_caps caps = PB_CAPS_INIT;
     OK(T, T->vt->get_caps(T->be, &caps));
     CHECK(caps.dtypes & (1u << PB_F32));
     if (T->dtype == PB_F64)
@@ -934,7 +972,7 @@ static pb_status create_on(const pb_backend_vtable *vt, const char *device,
     err[0] = '\0';
     pb_status st = vt->create(&opts, &be, err, err_len);
     if (st == PB_OK) {
-        pb_caps caps;
+        pb_caps caps = PB_CAPS_INIT;
         vt->get_caps(be, &caps);
         snprintf(name, name_len, "%s", vk_feature(&caps, "device"));
         vt->destroy(be);
@@ -1004,7 +1042,7 @@ static void test_foreign_buffer(const pb_backend_vtable *vt)
 /* 0 = fine, 77 = validation layer missing. */
 static int check_validation(const ctx *T, int before_ops)
 {
-    pb_caps caps;
+    pb_caps caps = PB_CAPS_INIT;
     OK(T, T->vt->get_caps(T->be, &caps));
     const char *layer = vk_feature(&caps, "validation");
     if (!layer || strcmp(layer, "VK_LAYER_KHRONOS_validation") != 0) {
@@ -1068,6 +1106,7 @@ int main(int argc, char **argv)
         test_loss(&T);
         test_batching(&T);
         test_errors(&T);
+        test_struct_size(&T);
         if (validation)
             check_validation(&T, 0);
         vt->destroy(T.be);

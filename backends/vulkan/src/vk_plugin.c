@@ -204,12 +204,20 @@ static pb_status vk_get_caps(pb_backend *be, pb_caps *caps)
         return PB_ERR_INVALID;
     if (!caps)
         return pb_vk_fail(be, PB_ERR_INVALID, "get_caps: NULL caps");
+    if (caps->struct_size < PB_CAPS_MIN_SIZE)
+        return pb_vk_fail(be, PB_ERR_INVALID,
+                          "get_caps: caps struct_size %u is below ABI 1.2's %zu",
+                          (unsigned)caps->struct_size, (size_t)PB_CAPS_MIN_SIZE);
     fill_features(be);
-    caps->dtypes = (1u << PB_F32) | (be->info.has_f64 ? 1u << PB_F64 : 0u);
-    caps->determinism = PB_DET_BITWISE;
-    caps->threads = 1;
-    caps->max_threads = 0;
-    caps->features = be->features;
+    const pb_caps full = {
+        .struct_size = sizeof(pb_caps),
+        .dtypes = (1u << PB_F32) | (be->info.has_f64 ? 1u << PB_F64 : 0u),
+        .determinism = PB_DET_BITWISE,
+        .threads = 1,
+        .max_threads = 0,
+        .features = be->features,
+    };
+    pb_struct_give(caps, &full, sizeof full);
     return PB_OK;
 }
 

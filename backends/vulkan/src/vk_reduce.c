@@ -262,10 +262,10 @@ static void read_loss_part(const pb_backend *be, const unsigned char *p,
     stats->n_nan = counts[2];
 }
 
-pb_status pb_vk_loss(pb_backend *be, const pb_loss *loss, size_t n,
-                     const pb_buf *o, size_t ooff, const pb_buf *y,
-                     size_t yoff, pb_buf *grad, size_t goff,
-                     pb_loss_stats *stats)
+static pb_status loss_full(pb_backend *be, const pb_loss *loss, size_t n,
+                           const pb_buf *o, size_t ooff, const pb_buf *y,
+                           size_t yoff, pb_buf *grad, size_t goff,
+                           pb_loss_stats *stats)
 {
     pb_status st = pb_vk_usable(be);
     if (st != PB_OK)
@@ -301,7 +301,8 @@ pb_status pb_vk_loss(pb_backend *be, const pb_loss *loss, size_t n,
     if (st != PB_OK)
         return st;
     if (n == 0) {
-        *stats = (pb_loss_stats){0.0, NAN, NAN, 0, 0, 0};
+        *stats = (pb_loss_stats){.struct_size = sizeof(pb_loss_stats), .loss = 0.0,
+                                 .min_margin = NAN, .max_margin = NAN};
         return PB_OK;
     }
 
@@ -341,5 +342,26 @@ pb_status pb_vk_loss(pb_backend *be, const pb_loss *loss, size_t n,
         st = pb_vk_flush(be);
     if (st == PB_OK)
         read_loss_part(be, be->readback->mapped, loss->scale, direct, stats);
+    return st;
+}
+
+/* The loss op of the ABI: computed in a full pb_loss_stats, handed over as
+ * far as the caller's struct_size goes. */
+pb_status pb_vk_loss(pb_backend *be, const pb_loss *loss, size_t n,
+                     const pb_buf *o, size_t ooff, const pb_buf *y,
+                     size_t yoff, pb_buf *grad, size_t goff,
+                     pb_loss_stats *stats)
+{
+    pb_status st = pb_vk_usable(be);
+    if (st != PB_OK)
+        return st;
+    if (stats && stats->struct_size < PB_LOSS_STATS_MIN_SIZE)
+        return pb_vk_fail(be, PB_ERR_INVALID,
+                          "loss: stats struct_size %u is below ABI 1.2's %zu",
+                          (unsigned)stats->struct_size, (size_t)PB_LOSS_STATS_MIN_SIZE);
+    pb_loss_stats full = PB_LOSS_STATS_INIT;
+    st = loss_full(be, loss, n, o, ooff, y, yoff, grad, goff, stats ? &full : NULL);
+    if (st == PB_OK)
+        pb_struct_give(stats, &full, sizeof full);
     return st;
 }

@@ -19,6 +19,18 @@
  * when the plugin's table is long enough to hold it and the pointer is not
  * NULL.  A major version change means an incompatible layout.
  *
+ * Every struct that crosses the ABI begins with uint32_t struct_size (since
+ * ABI 1.2 also pb_caps and pb_loss_stats).  The rule, both ways: the CALLER
+ * sets struct_size to the size it was compiled with (the core for the
+ * options, the caps and the loss statistics it asks for; the plugin for its
+ * vtable); the CALLEE reads and writes only the members that size covers
+ * (PB_SIZE_COVERS, PB_VT_HAS; pb_struct_give copies a full struct into the
+ * caller's shorter or longer one) and never changes struct_size.  A struct
+ * shorter than the first version that had a struct_size is a bad argument
+ * (PB_ERR_INVALID).  The core keeps plugins of ABI 1.0 and 1.1, whose caps
+ * and loss statistics had no struct_size, working: it hands them the old
+ * layout and converts (docs/architecture.md section 5.2).
+ *
  * Memory model: the core talks to device-resident buffers through opaque
  * handles.  Host <-> device transfers always use double on the host side and
  * convert to the buffer's dtype, so every backend starts from bit-identical
@@ -42,6 +54,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,7 +65,7 @@ extern "C" {
 
 #define PB_BACKEND_ABI_MAGIC 0x70624241u /* "pbBA" */
 #define PB_BACKEND_ABI_MAJOR 1u
-#define PB_BACKEND_ABI_MINOR 1u
+#define PB_BACKEND_ABI_MINOR 2u
 
 #define PB_BACKEND_DESC_SYMBOL pb_backend_desc
 #define PB_BACKEND_ENTRY_SYMBOL pb_backend_entry
@@ -135,32 +148,50 @@ typedef struct pb_loss {
     double scale;  /* multiplies both the loss sum and the gradient */
 } pb_loss;
 
-/* Scalars the loss op returns to the host.  margins are y * alpha * o. */
+/* Scalars the loss op returns to the host.  margins are y * alpha * o.
+ * ABI 1.2 put struct_size at the head: the caller sets it (PB_LOSS_STATS_INIT)
+ * and the backend writes only what it covers. */
 typedef struct pb_loss_stats {
+    uint32_t struct_size; /* sizeof(pb_loss_stats) of the caller; >= PB_LOSS_STATS_MIN_SIZE */
     double loss;        /* scale * sum of per-sample losses */
     double min_margin;  /* min over samples of alpha * y * o */
     double max_margin;
     int64_t n_unsat;    /* #{alpha * y * o < margin}: N_Delta */
     int64_t n_err;      /* #{y * o <= 0}: misclassified */
     int64_t n_nan;      /* samples whose output is NaN */
+    /* Later minor versions append members here. */
 } pb_loss_stats;
+
+/* The size of the first pb_loss_stats with a struct_size (ABI 1.2). */
+#define PB_LOSS_STATS_MIN_SIZE (offsetof(pb_loss_stats, n_nan) + sizeof(int64_t))
+#define PB_LOSS_STATS_INIT {.struct_size = (uint32_t)sizeof(pb_loss_stats)}
 
 typedef struct pb_feature {
     const char *key;
     const char *value;
 } pb_feature;
 
+/* What an instance can do.  ABI 1.2 put struct_size at the head: the caller
+ * sets it (PB_CAPS_INIT) and get_caps() writes only what it covers. */
 typedef struct pb_caps {
+    uint32_t struct_size;      /* sizeof(pb_caps) of the caller; >= PB_CAPS_MIN_SIZE */
     uint32_t dtypes;           /* bit (1u << PB_F64) | (1u << PB_F32) */
     pb_determinism determinism;
     int threads;               /* threads actually in use */
     int max_threads;           /* 0 if the thread count cannot be set */
     const pb_feature *features; /* terminated by {NULL, NULL}; owned by the backend */
+    /* Later minor versions append members here. */
 } pb_caps;
 
-/* Options handed to create().  Zero means "backend default". */
+/* The size of the first pb_caps with a struct_size (ABI 1.2). */
+#define PB_CAPS_MIN_SIZE (offsetof(pb_caps, features) + sizeof(const pb_feature *))
+#define PB_CAPS_INIT {.struct_size = (uint32_t)sizeof(pb_caps)}
+
+/* Options handed to create().  Zero means "backend default".  The core sets
+ * struct_size; a backend reads a member only when PB_SIZE_COVERS says the
+ * core's struct holds it (a member appended later is then "default"). */
 typedef struct pb_backend_options {
-    uint32_t struct_size;  /* sizeof(pb_backend_options) */
+    uint32_t struct_size;  /* sizeof(pb_backend_options) of the core */
     pb_dtype dtype;        /* dtype of the buffers this instance will allocate */
     int threads;           /* 0: backend default */
     const char *device;    /* backend-specific device selector, or NULL */
@@ -187,12 +218,18 @@ typedef struct pb_backend_vtable {
     /* Instance life cycle.  On failure create() writes a reason in err. */
     pb_status (*create)(const pb_backend_options *opts, pb_backend **out,
                         char *err, size_t err_len);
-    /* destroy() frees the instance and every buffer of it not yet freed
-     * (their handles become invalid: no buf_free after destroy); NULL is
-     * ignored.  Every backend keeps this contract, so a caller that fails
-     * half-way through a run can destroy the instance alone. */
+    /* The destroy contract (every backend, every minor version):
+     * destroy() frees the instance AND every buffer of it not yet freed; the
+     * handles of those buffers are invalid afterwards (no buf_free after
+     * destroy).  So a caller may skip buf_free on teardown, and one that
+     * fails half-way through a run destroys the instance alone.  NULL is
+     * ignored.  (A plugin of ABI 1.0 or 1.1 may predate this contract, which
+     * came during 1.1: for it the core tracks the live buffers and frees
+     * them itself.) */
     void (*destroy)(pb_backend *be);
     const char *(*last_error)(const pb_backend *be);
+    /* Fills the members of *caps that caps->struct_size covers;
+     * PB_ERR_INVALID when caps is NULL or shorter than PB_CAPS_MIN_SIZE. */
     pb_status (*get_caps)(pb_backend *be, pb_caps *caps);
 
     /* Buffers of n elements of the instance's dtype.  Contents undefined
@@ -237,8 +274,10 @@ typedef struct pb_backend_vtable {
                               const pb_buf *z, size_t zoff, const pb_buf *dout,
                               size_t doff, pb_buf *dz, size_t dzoff);
 
-    /* Loss on n outputs o with labels y (+-1).  Returns the stats; when
-     * grad is not NULL also writes grad[i] = scale * dl_i/do_i. */
+    /* Loss on n outputs o with labels y (+-1).  Returns the stats (the
+     * members stats->struct_size covers; PB_ERR_INVALID when it is shorter
+     * than PB_LOSS_STATS_MIN_SIZE); when grad is not NULL also writes
+     * grad[i] = scale * dl_i/do_i. */
     pb_status (*loss)(pb_backend *be, const pb_loss *loss, size_t n,
                       const pb_buf *o, size_t ooff, const pb_buf *y,
                       size_t yoff, pb_buf *grad, size_t goff,
@@ -278,10 +317,29 @@ typedef struct pb_backend_vtable {
     /* Later minor versions append members here. */
 } pb_backend_vtable;
 
+/* Whether a struct of `size` bytes (its struct_size) holds `member` of
+ * `type`: the test every reader and writer of an ABI struct makes before it
+ * touches a member appended by a minor version. */
+#define PB_SIZE_COVERS(size, type, member)                                   \
+    ((size_t)(size) >= offsetof(type, member) + sizeof(((type *)0)->member))
+
 /* A vtable member is usable when the plugin's table covers it and it is set. */
 #define PB_VT_HAS(vt, member)                                                \
-    ((vt)->struct_size >= offsetof(pb_backend_vtable, member) + sizeof((vt)->member) && \
-     (vt)->member != NULL)
+    (PB_SIZE_COVERS((vt)->struct_size, pb_backend_vtable, member) && (vt)->member != NULL)
+
+/* Hand a callee's full struct `src` (src_size bytes, struct_size first) to
+ * the caller's `dst`, whose struct_size says how long it is: copies the
+ * members both cover and leaves dst's struct_size and any members the callee
+ * does not know untouched.  The caller has checked dst's minimum size. */
+static inline void pb_struct_give(void *dst, const void *src, size_t src_size)
+{
+    uint32_t dst_size;
+    memcpy(&dst_size, dst, sizeof dst_size);
+    size_t n = dst_size < src_size ? dst_size : src_size;
+    if (n > sizeof dst_size)
+        memcpy((char *)dst + sizeof dst_size, (const char *)src + sizeof dst_size,
+               n - sizeof dst_size);
+}
 
 typedef const pb_backend_vtable *(*pb_backend_entry_fn)(void);
 

@@ -18,6 +18,19 @@
  * versions only append, a member is used only when the table is long enough
  * and the pointer is set (PB_HAS).
  *
+ * struct_size, both ways (docs/architecture.md section 6.3): the CALLER sets
+ * struct_size to the size it was compiled with and the CALLEE reads and
+ * writes only the members that size covers (PB_SIZE_COVERS), never changing
+ * struct_size.  The core is the caller of the plugin's vtable (which the
+ * plugin fills with its own size) and hands it pb_services with the core's
+ * size; the plugin is the caller of run_defaults, train and kernel_machine:
+ * it sets struct_size of the pb_run_spec and of the pb_run_result or
+ * pb_km_result it passes (pbx_base_spec, pbx_train do), and the core reads
+ * and fills no byte beyond.  A struct shorter than ABI 1.0's is refused (the
+ * service fails with the reason).  For a plugin of ABI 1.0 or 1.1, whose
+ * contract said the core fills struct_size, the core takes the sizes of the
+ * plugin's declared minor version instead and writes them into struct_size.
+ *
  * Every service that can fail returns 0 on success and -1 on failure; the
  * reason has then been recorded by the core (and shows in the run's report),
  * so the plugin only needs to stop or carry on.  A failed training run is
@@ -35,7 +48,7 @@ extern "C" {
 
 #define PB_EXPERIMENT_ABI_MAGIC 0x70624558u /* "pbEX" */
 #define PB_EXPERIMENT_ABI_MAJOR 1u
-#define PB_EXPERIMENT_ABI_MINOR 1u
+#define PB_EXPERIMENT_ABI_MINOR 2u
 
 #define PB_EXPERIMENT_DESC_SYMBOL pb_experiment_desc
 #define PB_EXPERIMENT_ENTRY_SYMBOL pb_experiment_entry
@@ -77,9 +90,10 @@ typedef struct pb_exp_ctx pb_exp_ctx;
  * battery's [defaults] and the experiment section's training keys (dataset,
  * d, ptr, pte, ptk, L, h, act, act_beta, alpha, loss, loss_beta,
  * loss_margin, margin_tol, tau_over_h, tau_alpha_crit, seed_init, seed_data,
- * max_steps, max_time), then change what the experiment varies. */
+ * max_steps, max_time), then change what the experiment varies.  Set
+ * struct_size before run_defaults (it fills only what that size covers). */
 typedef struct pb_run_spec {
-    uint32_t struct_size;     /* sizeof(pb_run_spec) */
+    uint32_t struct_size;     /* sizeof(pb_run_spec) of the plugin, set by the plugin */
     char dataset[256];
     size_t d, ptr, pte, ptk;
     size_t L, h;
@@ -98,8 +112,10 @@ typedef struct pb_run_spec {
     double margin_tol;        /* converged also when every y F >= loss_margin - margin_tol (0: strict) */
 } pb_run_spec;
 
+/* What svc->train hands back: the members struct_size (set by the plugin
+ * before the call) covers. */
 typedef struct pb_run_result {
-    uint32_t struct_size;
+    uint32_t struct_size;     /* sizeof(pb_run_result) of the plugin, set by the plugin */
     int ok;                   /* 0: the run failed; `error` says why */
     char error[512];
     char stop_reason[16];     /* converged, max_steps, max_time, wall, nan, zero_grad, stalled, error;
@@ -127,9 +143,10 @@ typedef struct pb_run_result {
 
 /* The kernel machine of docs/physics.md section 7.5 with the NTK at the initial
  * weights of `spec` (same data, seeds, loss, alpha and step rule):
- * out = K(., train) a, da/dt = -l'(out) / P from a = 0. */
+ * out = K(., train) a, da/dt = -l'(out) / P from a = 0.  struct_size as for
+ * pb_run_result. */
 typedef struct pb_km_result {
-    uint32_t struct_size;
+    uint32_t struct_size;     /* sizeof(pb_km_result) of the plugin, set by the plugin */
     int ok;
     char error[512];
     char stop_reason[16];
@@ -148,7 +165,7 @@ typedef struct pb_km_result {
 typedef enum pb_verdict { PB_VERDICT_PASS = 0, PB_VERDICT_FAIL = 1, PB_VERDICT_NOT_JUDGED = 2 } pb_verdict;
 
 typedef struct pb_services {
-    uint32_t struct_size;
+    uint32_t struct_size;     /* sizeof(pb_services) of the core */
 
     /* Battery keys of this experiment's section.  Each returns 0 and sets
      * *out when the key is present and valid, 1 (out set to the default)
@@ -202,15 +219,31 @@ typedef struct pb_services {
     int (*unit)(pb_exp_ctx *ctx, const char *key);
 } pb_services;
 
+#ifndef PB_SIZE_COVERS
+/* Whether a struct of `size` bytes (its struct_size) holds `member` of
+ * `type` (same definition as in backend.h). */
+#define PB_SIZE_COVERS(size, type, member)                                   \
+    ((size_t)(size) >= offsetof(type, member) + sizeof(((type *)0)->member))
+#endif
+
+/* A table member is usable when the table covers it and it is set. */
 #define PB_HAS(table, type, member)                                          \
-    ((table)->struct_size >= offsetof(type, member) + sizeof((table)->member) && \
-     (table)->member != NULL)
+    (PB_SIZE_COVERS((table)->struct_size, type, member) && (table)->member != NULL)
 
 /* ------------------------------------------------------------------------ */
 /* The plugin's table                                                       */
 
+/* (minor 2) One kind of row of the plugin's table (<name>.csv) worth a line
+ * in the closing summary of `phasebench run`: every row whose column "kind"
+ * is `kind` is printed with the named columns (those present and not
+ * empty), in this order. */
+typedef struct pb_summary_line {
+    const char *kind;
+    const char *const *columns; /* terminated by NULL */
+} pb_summary_line;
+
 typedef struct pb_experiment_vtable {
-    uint32_t struct_size;
+    uint32_t struct_size;     /* sizeof(pb_experiment_vtable) of the plugin */
     const char *name;
     const char *description;
     /* Upper bound of the number of training runs (and kernel machines) and
@@ -220,6 +253,16 @@ typedef struct pb_experiment_vtable {
     /* Run the experiment: train, reduce, write rows and claims.  Returns 0,
      * or -1 after svc->error (rows already written stay). */
     int (*run)(const pb_services *svc, pb_exp_ctx *ctx);
+
+    /* ---- ABI 1.2 ---------------------------------------------------- */
+
+    /* The lines of the closing summary, in order, terminated by {NULL, NULL};
+     * NULL (or a 1.0/1.1 table): the plugin's rows are not summarised.  The
+     * core names no plugin's table: this is where each plugin says which of
+     * its rows matter. */
+    const pb_summary_line *summary;
+
+    /* Later minor versions append members here. */
 } pb_experiment_vtable;
 
 typedef const pb_experiment_vtable *(*pb_experiment_entry_fn)(void);

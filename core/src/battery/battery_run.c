@@ -348,7 +348,7 @@ static int plan_all(pb_bat_runner *r, pb_registry *exps, planned *pl, size_t max
             return -1;
         }
         pb_exp_ctx x;
-        pb_exp_ctx_init(&x, r, sec);
+        pb_exp_ctx_init(&x, r, sec, p->abi_minor);
         x.planning = 1;
         int64_t runs = 0;
         double gflop = 0;
@@ -384,22 +384,6 @@ static int plan_all(pb_bat_runner *r, pb_registry *exps, planned *pl, size_t max
     return check_defaults_keys(r, err, err_len);
 }
 
-/* The derived rows worth a line in the closing summary: per table, which
- * kinds of rows and which of their columns. */
-typedef struct summary_rows {
-    const char *table, *kind;
-    const char *cols[7];
-} summary_rows;
-
-static const summary_rows summary_spec[] = {
-    {"jamming", "point", {"alpha", "h1", "h2", "h_star", "N_star", "N_star_over_P", "note"}},
-    {"kernel", "crossover", {"h", "c", "alpha_star", "note", NULL, NULL, NULL}},
-    {"ensemble", "summary", {"h", "alpha", "single_err_mean", "ens_err", "gain", "deltaF", NULL}},
-    {"ensemble", "fit", {"alpha", "slope", "slope_se", "n_points", NULL, NULL, NULL}},
-    {"jamming", "point", {"alpha", "budget_steps", "n_undecided_widths", "out_norm_exponent", NULL, NULL, NULL}},
-    {"kernel", "crossover_fit", {"c", "slope", "slope_se", "n_points", NULL, NULL, NULL}},
-    {"ensemble", "flat", {"alpha", "range", "range_tol", "n_points", NULL, NULL, NULL}},
-};
 
 static void print_cell(const char *name, const char *v)
 {
@@ -412,27 +396,36 @@ static void print_cell(const char *name, const char *v)
         fprintf(stderr, " %s=%s", name, v);
 }
 
-static void print_derived(const char *out_dir)
+/* The derived rows worth a line in the closing summary, as each
+ * experiment plugin declares them (pb_experiment_vtable.summary, ABI 1.2):
+ * the core names no plugin's table.  Plugins in the order of the battery. */
+static void print_derived(const pb_bat_runner *r, const char *out_dir)
 {
-    for (size_t k = 0; k < sizeof summary_spec / sizeof *summary_spec; k++) {
-        const summary_rows *sp = &summary_spec[k];
+    for (size_t p = 0; p < r->n_exp_plugins; p++) {
+        const pb_plugin *pl = r->exp_plugins[p];
+        size_t q = 0;
+        while (q < p && r->exp_plugins[q] != pl)
+            q++;
+        if (q < p || !PB_HAS(pl->exp, pb_experiment_vtable, summary))
+            continue; /* said already, or nothing to say */
         char path[2100], err[512];
-        snprintf(path, sizeof path, "%s/%s.csv", out_dir, sp->table);
+        snprintf(path, sizeof path, "%s/%s.csv", out_dir, pl->name);
         pb_csv_table t;
         if (pb_csv_read(path, &t, err, sizeof err) != 0)
             continue;
         int ck = pb_csv_col(&t, "kind");
-        for (size_t i = 0; ck >= 0 && i < t.nrows; i++) {
-            if (strcmp(pb_csv_cell(&t, i, (size_t)ck), sp->kind) != 0)
-                continue;
-            fprintf(stderr, "%-9s %-10s", sp->table, sp->kind);
-            for (size_t c = 0; c < 7 && sp->cols[c]; c++) {
-                int j = pb_csv_col(&t, sp->cols[c]);
-                if (j >= 0)
-                    print_cell(sp->cols[c], pb_csv_cell(&t, i, (size_t)j));
+        for (const pb_summary_line *sl = pl->exp->summary; ck >= 0 && sl->kind; sl++)
+            for (size_t i = 0; i < t.nrows; i++) {
+                if (strcmp(pb_csv_cell(&t, i, (size_t)ck), sl->kind) != 0)
+                    continue;
+                fprintf(stderr, "%-9s %-10s", pl->name, sl->kind);
+                for (size_t c = 0; sl->columns && sl->columns[c]; c++) {
+                    int j = pb_csv_col(&t, sl->columns[c]);
+                    if (j >= 0)
+                        print_cell(sl->columns[c], pb_csv_cell(&t, i, (size_t)j));
+                }
+                fputc('\n', stderr);
             }
-            fputc('\n', stderr);
-        }
         pb_csv_table_free(&t);
     }
 }
@@ -503,7 +496,7 @@ static void discover_units(pb_bat_runner *r, const planned *pl, size_t n_pl)
     r->pass = PB_PASS_DISCOVER;
     for (size_t i = 0; i < n_pl; i++) {
         pb_exp_ctx x;
-        pb_exp_ctx_init(&x, r, pl[i].sec);
+        pb_exp_ctx_init(&x, r, pl[i].sec, pl[i].plugin->abi_minor);
         x.section = i;
         /* a plugin that fails here fails again in the report pass, where
          * its failure is reported; the units found so far stand */
@@ -611,7 +604,7 @@ static int compute_unit(pb_bat_runner *r, const planned *pl, pb_unit *u, char *e
     r->pass = PB_PASS_WORK;
     r->target = u;
     pb_exp_ctx x;
-    pb_exp_ctx_init(&x, r, pl[u->section].sec);
+    pb_exp_ctx_init(&x, r, pl[u->section].sec, pl[u->section].plugin->abi_minor);
     x.section = u->section;
     pl[u->section].plugin->exp->run(&pb_exp_services, &x);
     pb_exp_ctx_free(&x);
@@ -892,7 +885,7 @@ static int report_pass(pb_bat_runner *r, const planned *pl, size_t n_pl, char *e
     int rc = 0;
     for (size_t i = 0; i < n_pl; i++) {
         pb_exp_ctx x;
-        pb_exp_ctx_init(&x, r, pl[i].sec);
+        pb_exp_ctx_init(&x, r, pl[i].sec, pl[i].plugin->abi_minor);
         x.section = i;
         int erc = pl[i].plugin->exp->run(&pb_exp_services, &x);
         if (erc != 0 || x.failed) {
@@ -1058,7 +1051,7 @@ int pb_battery_run(const pb_run_options *o, pb_run_summary *sum, char *err, size
     }
     if (!o->quiet) {
         fputc('\n', stderr);
-        print_derived(o->out_dir);
+        print_derived(&r, o->out_dir);
         print_claims(o->out_dir);
         fprintf(stderr,
                 "\nphasebench run: %lld runs (%lld failed) in %.1f s; claims: %d pass, %d fail, "

@@ -85,6 +85,7 @@ struct pb_exp_ctx {
     pb_bat_runner *run;
     const pb_bat_section *sec;
     const char *name;
+    unsigned abi_minor;       /* the plugin's declared minor version */
     size_t section;           /* index among the battery's experiment sections */
     char unit_key[200];       /* the unit the plugin declared (svc->unit), or "" */
     int planning;             /* plan(): training is refused */
@@ -115,7 +116,10 @@ struct pb_exp_ctx {
 /* The service table (exp_services.c). */
 extern const pb_services pb_exp_services;
 
-void pb_exp_ctx_init(pb_exp_ctx *x, pb_bat_runner *run, const pb_bat_section *sec);
+/* abi_minor: the minor version the experiment plugin declared, which says
+ * how the services read its structs' struct_size (exp_services.c). */
+void pb_exp_ctx_init(pb_exp_ctx *x, pb_bat_runner *run, const pb_bat_section *sec,
+                     unsigned abi_minor);
 void pb_exp_ctx_free(pb_exp_ctx *x);
 /* Keys of the section itself that nobody read: FILE:LINE message, or 0. */
 int pb_exp_check_unread(pb_exp_ctx *x, char *err, size_t err_len);

@@ -27,9 +27,11 @@ void pb_exp_fail(pb_exp_ctx *x, const char *fmt, ...)
     x->failed = 1;
 }
 
-void pb_exp_ctx_init(pb_exp_ctx *x, pb_bat_runner *run, const pb_bat_section *sec)
+void pb_exp_ctx_init(pb_exp_ctx *x, pb_bat_runner *run, const pb_bat_section *sec,
+                     unsigned abi_minor)
 {
     memset(x, 0, sizeof *x);
+    x->abi_minor = abi_minor;
     x->run = run;
     x->sec = sec;
     x->name = sec->name;
@@ -188,7 +190,8 @@ static int is_synthetic(const char *spec);
  * the key may take it (it reads it with get_list). */
 static int is_list(const char *v) { return strchr(v, ',') || strstr(v, ".."); }
 
-static void svc_run_defaults(pb_exp_ctx *x, pb_run_spec *s)
+/* run_defaults into the core's own (full) spec; svc_run_defaults hands it over. */
+static void defaults_full(pb_exp_ctx *x, pb_run_spec *s)
 {
     pb_train_config c;
     pb_train_config_default(&c);
@@ -595,7 +598,8 @@ static void count_run(pb_bat_runner *r, const pb_run_result *res)
     }
 }
 
-static int svc_train(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_run_result *res)
+/* svc->train on the core's own (full) structs; svc_train does the handoff. */
+static int train_full(pb_exp_ctx *x, const pb_run_spec *s, const char *role, pb_run_result *res)
 {
     pb_bat_runner *r = x->run;
     memset(res, 0, sizeof *res);
@@ -701,7 +705,9 @@ static int km_now(pb_exp_ctx *x, const pb_run_spec *s, const char *dead, pb_km_r
     return 0;
 }
 
-static int svc_kernel_machine(pb_exp_ctx *x, const pb_run_spec *s, pb_km_result *res)
+/* svc->kernel_machine on the core's own (full) structs; svc_kernel_machine
+ * does the handoff. */
+static int km_full(pb_exp_ctx *x, const pb_run_spec *s, pb_km_result *res)
 {
     pb_bat_runner *r = x->run;
     memset(res, 0, sizeof *res);
@@ -756,6 +762,109 @@ static int svc_kernel_machine(pb_exp_ctx *x, const pb_run_spec *s, pb_km_result 
     if (r->pass == PB_PASS_REPORT)
         r->runs_done++;
     return 0;
+}
+
+/* ------------------------------------------- struct_size at the ABI edge
+ *
+ * The plugin is the caller of run_defaults, train and kernel_machine: the
+ * core reads from its spec and writes into its results no byte beyond the
+ * size the plugin declared (experiment.h, docs/architecture.md section 6.3).
+ * Inside, the core works on full structs of its own; these functions copy
+ * in and out at the edge. */
+
+/* The sizes of ABI 1.0 and 1.1 (1.1 appended margin_tol to the spec and
+ * five members to the run result; 1.2 changed none of them). */
+#define SPEC_SIZE_1_0 offsetof(pb_run_spec, margin_tol)
+#define SPEC_SIZE_1_1 (offsetof(pb_run_spec, margin_tol) + sizeof(double))
+#define RES_SIZE_1_0 offsetof(pb_run_result, train_nd_tol)
+#define RES_SIZE_1_1 (offsetof(pb_run_result, half_train_nd) + sizeof(int64_t))
+#define KM_SIZE_1_0 (offsetof(pb_km_result, test_out) + sizeof(const double *))
+
+/* The size of the plugin's struct: the struct_size it set (ABI 1.2 on), or
+ * for a plugin of ABI 1.0 or 1.1, whose contract had the core fill
+ * struct_size, the size of the minor version it declared.  0 after
+ * pb_exp_fail when the struct is missing or shorter than ABI 1.0's. */
+static size_t plugin_size(pb_exp_ctx *x, const char *type, const void *p, size_t v1_0,
+                          size_t v1_1)
+{
+    if (!p) {
+        pb_exp_fail(x, "experiment '%s' passed no %s", x->name, type);
+        return 0;
+    }
+    if (x->abi_minor < 2)
+        return x->abi_minor == 0 ? v1_0 : v1_1;
+    uint32_t set;
+    memcpy(&set, p, sizeof set);
+    if (set < v1_0) {
+        pb_exp_fail(x,
+                    "experiment '%s': %s.struct_size is %u, below ABI 1.0's %zu (the plugin "
+                    "must set it to sizeof(%s) before the call)",
+                    x->name, type, (unsigned)set, v1_0, type);
+        return 0;
+    }
+    return set;
+}
+
+/* Copy the members both sides know from the core's full struct `src` into
+ * the plugin's struct of `n` bytes.  struct_size stays the plugin's; for a
+ * plugin of ABI 1.0 or 1.1 the core writes it, as those versions said. */
+static void give(const pb_exp_ctx *x, void *dst, size_t n, const void *src, size_t src_size)
+{
+    size_t k = n < src_size ? n : src_size;
+    memcpy((char *)dst + sizeof(uint32_t), (const char *)src + sizeof(uint32_t),
+           k - sizeof(uint32_t));
+    if (x->abi_minor < 2) {
+        uint32_t size = (uint32_t)n;
+        memcpy(dst, &size, sizeof size);
+    }
+}
+
+/* The plugin's spec as a full spec of the core: the members it does not
+ * have are zero (margin_tol 0: strict, as in ABI 1.0) and struct_size says
+ * how much came from the plugin. */
+static int spec_in(pb_exp_ctx *x, const pb_run_spec *ps, pb_run_spec *s)
+{
+    size_t n = plugin_size(x, "pb_run_spec", ps, SPEC_SIZE_1_0, SPEC_SIZE_1_1);
+    if (!n)
+        return -1;
+    memset(s, 0, sizeof *s);
+    memcpy(s, ps, n < sizeof *s ? n : sizeof *s);
+    s->struct_size = (uint32_t)(n < sizeof *s ? n : sizeof *s);
+    return 0;
+}
+
+static void svc_run_defaults(pb_exp_ctx *x, pb_run_spec *ps)
+{
+    size_t n = plugin_size(x, "pb_run_spec", ps, SPEC_SIZE_1_0, SPEC_SIZE_1_1);
+    if (!n)
+        return;
+    pb_run_spec s;
+    defaults_full(x, &s);
+    give(x, ps, n, &s, sizeof s);
+}
+
+static int svc_train(pb_exp_ctx *x, const pb_run_spec *ps, const char *role, pb_run_result *pres)
+{
+    pb_run_spec s;
+    size_t n = plugin_size(x, "pb_run_result", pres, RES_SIZE_1_0, RES_SIZE_1_1);
+    if (!n || spec_in(x, ps, &s) != 0)
+        return -1;
+    pb_run_result res;
+    int rc = train_full(x, &s, role, &res);
+    give(x, pres, n, &res, sizeof res);
+    return rc;
+}
+
+static int svc_kernel_machine(pb_exp_ctx *x, const pb_run_spec *ps, pb_km_result *pres)
+{
+    pb_run_spec s;
+    size_t n = plugin_size(x, "pb_km_result", pres, KM_SIZE_1_0, KM_SIZE_1_0);
+    if (!n || spec_in(x, ps, &s) != 0)
+        return -1;
+    pb_km_result res;
+    int rc = km_full(x, &s, &res);
+    give(x, pres, n, &res, sizeof res);
+    return rc;
 }
 
 /* svc->unit: the calls until the next svc->unit belong together. */
@@ -861,6 +970,22 @@ static double svc_scale(pb_exp_ctx *x)
 }
 
 const pb_services pb_exp_services = {
-    sizeof(pb_services), svc_get_string, svc_get_double, svc_get_int, svc_get_list,
-    svc_error, svc_log, svc_run_defaults, svc_train, svc_kernel_machine, svc_cell_str,
-    svc_cell_int, svc_cell_dbl, svc_cell_empty, svc_row_end, svc_claim, svc_scale, svc_unit};
+    .struct_size = sizeof(pb_services),
+    .get_string = svc_get_string,
+    .get_double = svc_get_double,
+    .get_int = svc_get_int,
+    .get_list = svc_get_list,
+    .error = svc_error,
+    .log = svc_log,
+    .run_defaults = svc_run_defaults,
+    .train = svc_train,
+    .kernel_machine = svc_kernel_machine,
+    .cell_str = svc_cell_str,
+    .cell_int = svc_cell_int,
+    .cell_dbl = svc_cell_dbl,
+    .cell_empty = svc_cell_empty,
+    .row_end = svc_row_end,
+    .claim = svc_claim,
+    .scale = svc_scale,
+    .unit = svc_unit,
+};

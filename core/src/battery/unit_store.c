@@ -423,6 +423,8 @@ static int read_call(cursor *c, pb_unit_rec *u)
     }
     if (kind == PB_CALL_TRAIN) {
         pb_run_result *r = &rec->res;
+        /* A record is the core's own full struct; the plugin gets the part
+         * its struct_size covers (exp_services.c, at the ABI edge). */
         r->struct_size = sizeof *r;
         if (get_word(c, "res") != 0)
             return -1;
@@ -486,7 +488,7 @@ static int read_call(cursor *c, pb_unit_rec *u)
         r->test_y = rec->y;
     } else {
         pb_km_result *k = &rec->km;
-        k->struct_size = sizeof *k;
+        k->struct_size = sizeof *k; /* the core's own full struct, as above */
         if (get_word(c, "km") != 0)
             return -1;
         k->ok = (int)get_int(c);

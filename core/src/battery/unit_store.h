@@ -28,6 +28,8 @@ typedef struct pb_call_rec {
     pb_row row;               /* runs.csv row (train only); cell names owned by `names` */
     char **names;
     size_t n_names;
+    /* Full structs of the core's ABI, whatever the plugin's struct_size:
+     * exp_services.c copies the covered part in and out at the edge. */
     pb_run_result res;        /* train; test_out/test_y point at out/y */
     pb_km_result km;          /* kernel machine; test_out points at out */
     double *out, *y;          /* n_out values each (y: train only, may be NULL) */

@@ -736,6 +736,7 @@ static pb_status invoke(const side *s, const check_case *c,
         return vt->act_backward(be, &c->act, c->n, bin[0], i0, bin[1], i1,
                                 bout, oo);
     case OP_LOSS:
+        r->stats.struct_size = sizeof r->stats; /* the caller's size (backend.h) */
         return HAS(s, loss) ? vt->loss(be, &c->loss, c->n, bin[0], i0, bin[1],
                                        i1, c->with_grad ? bout : NULL,
                                        c->with_grad ? oo : 0, &r->stats)

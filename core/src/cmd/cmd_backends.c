@@ -27,8 +27,7 @@ static int describe(const pb_plugin *p, char *dtypes, size_t dl, char *det, size
         char why[256];
         if (p->vt->create(&o, &be, why, sizeof why) != PB_OK || !be)
             continue;
-        pb_caps caps;
-        memset(&caps, 0, sizeof caps);
+        pb_caps caps = PB_CAPS_INIT;
         if (p->vt->get_caps(be, &caps) == PB_OK) {
             dtypes_text(caps.dtypes, dtypes, dl);
             snprintf(det, tl, "%s", caps.determinism == PB_DET_BITWISE ? "bitwise" : "tolerance");

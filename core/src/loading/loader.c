@@ -1,5 +1,6 @@
 #include "loader.h"
 
+#include "abi_compat.h"
 #include "build_info.h"
 #include "elf_peek.h"
 #include "strutil.h"
@@ -60,16 +61,34 @@ static const char *check_experiment_table(const void *table, const void *desc)
 }
 
 const pb_plugin_kind pb_backend_kind = {
-    "backend", "pb_backend_", PB_BACKEND_DESC_NAME, PB_BACKEND_ENTRY_NAME, PB_BACKEND_ABI_MAGIC,
-    PB_BACKEND_ABI_MAJOR, sizeof(pb_backend_abi_desc),
-    offsetof(pb_backend_abi_desc, sizeof_float), offsetof(pb_backend_abi_desc, name),
-    PB_VTABLE_1_0_SIZE, check_backend_table, probe_backend};
+    .what = "backend",
+    .prefix = "pb_backend_",
+    .desc_symbol = PB_BACKEND_DESC_NAME,
+    .entry_symbol = PB_BACKEND_ENTRY_NAME,
+    .magic = PB_BACKEND_ABI_MAGIC,
+    .major = PB_BACKEND_ABI_MAJOR,
+    .desc_size = sizeof(pb_backend_abi_desc),
+    .fingerprint_offset = offsetof(pb_backend_abi_desc, sizeof_float),
+    .name_offset = offsetof(pb_backend_abi_desc, name),
+    .min_table_size = PB_VTABLE_1_0_SIZE,
+    .check_table = check_backend_table,
+    .probe = probe_backend,
+};
 
 const pb_plugin_kind pb_experiment_kind = {
-    "experiment", "pb_experiment_", PB_EXPERIMENT_DESC_NAME, PB_EXPERIMENT_ENTRY_NAME,
-    PB_EXPERIMENT_ABI_MAGIC, PB_EXPERIMENT_ABI_MAJOR, sizeof(pb_experiment_abi_desc),
-    offsetof(pb_experiment_abi_desc, sizeof_float), offsetof(pb_experiment_abi_desc, name),
-    PB_EXP_VTABLE_1_0_SIZE, check_experiment_table, NULL};
+    .what = "experiment",
+    .prefix = "pb_experiment_",
+    .desc_symbol = PB_EXPERIMENT_DESC_NAME,
+    .entry_symbol = PB_EXPERIMENT_ENTRY_NAME,
+    .magic = PB_EXPERIMENT_ABI_MAGIC,
+    .major = PB_EXPERIMENT_ABI_MAJOR,
+    .desc_size = sizeof(pb_experiment_abi_desc),
+    .fingerprint_offset = offsetof(pb_experiment_abi_desc, sizeof_float),
+    .name_offset = offsetof(pb_experiment_abi_desc, name),
+    .min_table_size = PB_EXP_VTABLE_1_0_SIZE,
+    .check_table = check_experiment_table,
+    .probe = NULL, /* experiments have no probe */
+};
 
 /* The fields both descriptors start with. */
 typedef struct desc_head {
@@ -380,6 +399,14 @@ void pb_registry_add_file(pb_registry *reg, const char *path)
     if (pb_sha256_file(path, p->sha256, herr, sizeof herr) != 0) {
         refuse(p, "%s", herr);
         return;
+    }
+    if (k == &pb_backend_kind) {
+        /* An older backend gets the converting table (abi_compat.h). */
+        table = pb_abi_compat_backend(table, p->abi_minor, why, sizeof why);
+        if (!table) {
+            refuse(p, "%s", why);
+            return;
+        }
     }
     p->table = table;
     if (k == &pb_backend_kind)

@@ -24,6 +24,7 @@ static pb_status km_eval(void *vctx, const pb_buf *a, pb_buf *o, pb_buf *g, pb_l
     // o (P x 1) = K(train, train) (P x P) @ a (P x 1)
     pb_status s = k->vt->gemm(k->be, PB_NO_TRANS, PB_NO_TRANS, k->P, 1, k->P, 1.0, k->k_train, 0,
                               k->P, a, 0, 1, 0.0, o, 0, 1);
+    st->struct_size = sizeof *st; /* the ABI's struct_size rule: the caller's size */
     if (s == PB_OK)
         s = k->vt->loss(k->be, &k->loss, k->P, o, 0, k->y, 0, g, 0, st);
     return s;

@@ -227,6 +227,7 @@ pb_status pb_model_loss_grad(const pb_model *m, const pb_buf *w, pb_batch *b,
                              const pb_loss *loss, pb_buf *grad, pb_loss_stats *stats)
 {
     TRY(pb_model_outputs(m, w, b));
+    stats->struct_size = sizeof *stats; /* the ABI's struct_size rule: the caller's size */
     TRY(m->vt->loss(m->be, loss, b->n, b->out, 0, b->y, 0, b->go, 0, stats));
     return pb_model_backward(m, w, b, grad);
 }

@@ -60,6 +60,7 @@ int pb_session_open(pb_session *s, const char *name, pb_dtype dtype, int threads
         pb_registry_free(&s->reg);
         return -1;
     }
+    s->caps = (pb_caps)PB_CAPS_INIT;
     if (vt->get_caps(s->be, &s->caps) != PB_OK)
         memset(&s->caps, 0, sizeof s->caps);
     s->dtype = dtype;
@@ -73,8 +74,7 @@ int pb_session_open(pb_session *s, const char *name, pb_dtype dtype, int threads
 
 void pb_session_refresh(pb_session *s)
 {
-    pb_caps caps;
-    memset(&caps, 0, sizeof caps);
+    pb_caps caps = PB_CAPS_INIT;
     if (s->be && s->plugin->vt->get_caps(s->be, &caps) == PB_OK) {
         s->caps = caps;
         flatten_features(caps.features, s->features, sizeof s->features);

@@ -102,6 +102,7 @@ typedef struct run_ctx {
 static pb_status eval_test(run_ctx *x, const pb_buf *w, pb_loss_stats *stats)
 {
     pb_status st = pb_model_outputs(x->m, w, x->test);
+    stats->struct_size = sizeof *stats; /* the ABI's struct_size rule: the caller's size */
     if (st == PB_OK)
         st = x->m->vt->loss(x->m->be, &x->loss_test, x->test->n, x->test->out, 0, x->test->y, 0, NULL,
                            0, stats);
@@ -152,7 +153,7 @@ static int dynamics_row(void *vctx, const pb_flow_state *s)
     run_ctx *x = vctx;
     if (!x->dyn)
         return 0;
-    pb_loss_stats te = {NAN, NAN, NAN, 0, 0, 0};
+    pb_loss_stats te = {.struct_size = sizeof te, .loss = NAN, .min_margin = NAN, .max_margin = NAN};
     double wn, dwn, dwl[PB_MAX_LAYERS + 1];
     if ((x->test->n && eval_test(x, s->w, &te) != PB_OK) ||
         weight_norms(x, s->w, &wn, &dwn, dwl) != PB_OK) {
