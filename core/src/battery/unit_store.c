@@ -1,4 +1,5 @@
 #include "unit_store.h"
+#include "grow.h"
 
 #include "strutil.h"
 #include "sysutil.h"
@@ -43,14 +44,10 @@ void pb_unit_rec_free(pb_unit_rec *u)
 
 static pb_call_rec *new_call(pb_unit_rec *u, pb_call_kind kind, const char *key)
 {
-    if (u->n == u->cap) {
-        size_t cap = u->cap ? 2 * u->cap : 8;
-        pb_call_rec *g = realloc(u->calls, cap * sizeof *g);
-        if (!g)
-            return NULL;
-        u->calls = g;
-        u->cap = cap;
-    }
+    pb_call_rec *g = pb_grow(u->calls, u->n, &u->cap, sizeof *g, 8);
+    if (!g)
+        return NULL;
+    u->calls = g;
     pb_call_rec *c = &u->calls[u->n];
     memset(c, 0, sizeof *c);
     c->kind = kind;

@@ -1,4 +1,5 @@
 #include "loader.h"
+#include "grow.h"
 
 #include "abi_compat.h"
 #include "build_info.h"
@@ -162,14 +163,10 @@ size_t pb_plugin_search_path(char dirs[][1024], size_t max_dirs)
 
 static pb_plugin *push(pb_registry *reg)
 {
-    if (reg->count == reg->cap) {
-        size_t cap = reg->cap ? 2 * reg->cap : 8;
-        pb_plugin *p = realloc(reg->plugins, cap * sizeof *p);
-        if (!p)
-            return NULL;
-        reg->plugins = p;
-        reg->cap = cap;
-    }
+    pb_plugin *grown = pb_grow(reg->plugins, reg->count, &reg->cap, sizeof *grown, 8);
+    if (!grown)
+        return NULL;
+    reg->plugins = grown;
     pb_plugin *p = &reg->plugins[reg->count++];
     memset(p, 0, sizeof *p);
     return p;
