@@ -4,7 +4,6 @@
 #include "csv_table.h"
 #include "xml_text.h"
 
-#include <libxml/xmlwriter.h>
 
 #include <errno.h>
 #include <stdarg.h>

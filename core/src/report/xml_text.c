@@ -1,7 +1,6 @@
 /* See xml_text.h. */
 #include "xml_text.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,14 +65,17 @@ char *pb_xml_clean(const char *s)
 int pb_xw_open(pb_xw *x, const char *path, const char *doctype, char *err, size_t err_len)
 {
     memset(x, 0, sizeof *x);
-    if ((size_t)snprintf(x->path, sizeof x->path, "%s", path) >= sizeof x->path) {
-        snprintf(err, err_len, "%.200s...: path too long", path);
+    if (!pb_atomic_open(&x->out, path, err, err_len))
         return -1;
-    }
-    snprintf(x->tmp, sizeof x->tmp, "%s.tmp", x->path);
-    x->w = xmlNewTextWriterFilename(x->tmp, 0);
+    /* libxml2 writes into our stream and only flushes it on free: closing,
+     * syncing and the rename stay with pb_atomic_close. */
+    xmlOutputBufferPtr ob = xmlOutputBufferCreateFile(x->out.f, NULL);
+    x->w = ob ? xmlNewTextWriter(ob) : NULL;
     if (!x->w) {
-        snprintf(err, err_len, "%s: cannot write: %s", x->tmp, strerror(errno));
+        if (ob)
+            xmlOutputBufferClose(ob);
+        pb_atomic_abort(&x->out);
+        snprintf(err, err_len, "%s: out of memory for the XML writer", path);
         return -1;
     }
     if (xmlTextWriterSetIndent(x->w, 1) < 0)
@@ -134,17 +136,12 @@ int pb_xw_close(pb_xw *x, char *err, size_t err_len)
 {
     if (!x->bad && (xmlTextWriterEndDocument(x->w) < 0 || xmlTextWriterFlush(x->w) < 0))
         x->bad = 1;
-    xmlFreeTextWriter(x->w); /* flushes and closes the file */
+    xmlFreeTextWriter(x->w); /* flushes into x->out.f, which stays open */
     x->w = NULL;
     if (x->bad) {
-        snprintf(err, err_len, "%s: write error (libxml2 writer)", x->tmp);
-        remove(x->tmp);
+        snprintf(err, err_len, "%s: write error (libxml2 writer)", x->out.path);
+        pb_atomic_abort(&x->out);
         return -1;
     }
-    if (rename(x->tmp, x->path) != 0) {
-        snprintf(err, err_len, "%s: cannot rename to %s: %s", x->tmp, x->path, strerror(errno));
-        remove(x->tmp);
-        return -1;
-    }
-    return 0;
+    return pb_atomic_close(&x->out, err, err_len);
 }
