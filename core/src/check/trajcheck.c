@@ -161,7 +161,7 @@ int pb_trajcheck_run(const pb_backend_vtable *ref_vt, pb_backend *ref_be,
         if (csv_out) {
             pb_row row;
             pb_row_init_columns(&row, &pb_cols_trajcheck);
-            pb_row_int(&row, "schema_version", 1);
+            pb_row_int(&row, "schema_version", PB_TRAJCHECK_SCHEMA_VERSION);
             pb_row_str(&row, "backend", dut_name);
             pb_row_str(&row, "dtype", dt_name);
             pb_row_str(&row, "seed", seed_text);

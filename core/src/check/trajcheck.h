@@ -20,6 +20,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The trajectory CSV's schema_version: bumped when a column changes meaning
+ * or is removed (adding a column keeps it; readers go by name). */
+#define PB_TRAJCHECK_SCHEMA_VERSION 1
+
 typedef struct pb_trajcheck_summary {
     int steps_compared;
     double worst_nmse;

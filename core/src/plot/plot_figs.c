@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Upper end of the lazy decades (see pl_fig_ntk_r). */
+#define PL_LAZY_R 0.1
+
 /* Distinct values of numeric column col over the rows of t whose `kind` is
  * kind (any row when kind is NULL); malloc'd, sorted, count in *n. */
 static double *distinct(const pb_csv_table *t, const char *kind, const char *col,
@@ -283,8 +286,10 @@ int pl_fig_ntk_r(pl_ctx *c, pb_figure *f)
             double fac = pow(10, s);
             fprintf(d, "%.10g %.10g %.10g %.10g\n", rows[r].by, v, v / fac, v * fac);
             xlo = fmin(xlo, rows[r].by), xhi = fmax(xhi, rows[r].by);
-            /* The lazy side: r < 1, where r falls as a power of alpha~. */
-            if (v < 1) {
+            /* The lazy decades, r < 0.1: the rule the ntk_r_lazy_slope claim
+             * fits (KER_LAZY_R in plugins/kernel/kernel.c, docs/physics.md
+             * section 9), so the drawn slope is the judged one. */
+            if (v < PL_LAZY_R) {
                 lx[m] = log10(rows[r].by);
                 ly[m] = log10(v);
                 lo = fmin(lo, rows[r].by), hi = fmax(hi, rows[r].by);
@@ -321,7 +326,7 @@ int pl_fig_ntk_r(pl_ctx *c, pb_figure *f)
                 k ? ", \\\n " : "", f->name, k, k + 1, hs[k]);
         if (k < 64 && has_fit[k])
             fprintf(g, ", \\\n (x >= %.6g && x <= %.6g) ? 10**(%.10g + %.10g*log10(x)) : NaN "
-                       "with lines lt %zu dt 1 lw 2.5 title 'fit on r < 1, h = %g: slope %.2f'",
+                       "with lines lt %zu dt 1 lw 2.5 title 'fit on the lazy decades r < 0.1, h = %g: slope %.2f'",
                     fit_lo[k], fit_hi[k], icpt[k], slope[k], k + 1, hs[k], slope[k]);
     }
     fprintf(g, "\n");
