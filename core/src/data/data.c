@@ -96,8 +96,7 @@ int pb_pool_load(const char *spec, size_t d, size_t n_synth, uint64_t seed,
     if (!spec || !*spec)
         return pb_data_errf(err, err_len, "pb_pool_load: empty dataset spec");
 
-    if (strcmp(spec, "random") == 0 || strcmp(spec, "stripe") == 0 ||
-        strcmp(spec, "sphere") == 0) {
+    if (pb_data_is_synthetic(spec)) {
         /* Refused before a byte is generated: a set that cannot fit would
          * otherwise end in the kernel's OOM killer, not in a message. */
         if (d > 0 && synth_fits(spec, d, n_synth, err, err_len) != 0)
@@ -299,8 +298,7 @@ int pb_data_check(const char *spec, size_t d, size_t n_needed, char *err,
 {
     if (!spec || !*spec)
         return pb_data_errf(err, err_len, "empty dataset spec");
-    if (strcmp(spec, "random") == 0 || strcmp(spec, "stripe") == 0 ||
-        strcmp(spec, "sphere") == 0) {
+    if (pb_data_is_synthetic(spec)) {
         if (d == 0)
             return pb_data_errf(err, err_len,
                                 "%s: a synthetic set needs d > 0 (its input "

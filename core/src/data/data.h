@@ -79,6 +79,10 @@ int pb_pool_load(const char *spec, size_t d, size_t n_synth, uint64_t seed,
                  pb_pool *out, char *err, size_t err_len);
 void pb_pool_free(pb_pool *pool);
 
+/* 1 + the index of a synthetic set (random, stripe, sphere) when spec
+ * names one, 0 for any other spec (a file set, NULL). */
+int pb_data_is_synthetic(const char *spec);
+
 /* The check `train` and `run` (and `run --dry-run`) make before any work:
  * spec is a known dataset, its folder exists and is readable, its files
  * announce (headers and sizes only, nothing is decoded) at least n_needed

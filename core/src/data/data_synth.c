@@ -95,17 +95,23 @@ double pb_chi2_median(size_t d)
     return 0.5 * (lo + hi);
 }
 
+/* The synthetic sets, in the order of their rules below. */
+enum { RANDOM, STRIPE, SPHERE };
+static const char *const synth_names[] = {"random", "stripe", "sphere"};
+
+int pb_data_is_synthetic(const char *spec)
+{
+    for (size_t i = 0; spec && i < sizeof synth_names / sizeof *synth_names; i++)
+        if (strcmp(spec, synth_names[i]) == 0)
+            return (int)i + 1;
+    return 0;
+}
+
 int pb_synth_make(const char *kind, size_t d, size_t n, uint64_t seed,
                   pb_pool *out, char *err, size_t err_len)
 {
-    enum { RANDOM, STRIPE, SPHERE } rule;
-    if (strcmp(kind, "random") == 0)
-        rule = RANDOM;
-    else if (strcmp(kind, "stripe") == 0)
-        rule = STRIPE;
-    else if (strcmp(kind, "sphere") == 0)
-        rule = SPHERE;
-    else
+    int rule = pb_data_is_synthetic(kind) - 1;
+    if (rule < 0)
         return pb_data_errf(err, err_len,
                             "unknown synthetic set '%s': expected random, "
                             "stripe or sphere",
