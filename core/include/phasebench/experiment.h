@@ -182,7 +182,8 @@ typedef struct pb_services {
     /* Record an error of the experiment (configuration or logic); the
      * section is then reported as failed. */
     void (*error)(pb_exp_ctx *ctx, const char *message);
-    /* One line of progress or information (stderr, prefixed). */
+    /* One line of progress or information (stderr, prefixed); printed in
+     * the report pass only, and not under --quiet (see run() below). */
     void (*log)(pb_exp_ctx *ctx, const char *message);
 
     /* Training.  `role` (e.g. "scan", "lazy", "member") goes into runs.csv. */
@@ -199,7 +200,8 @@ typedef struct pb_services {
     void (*cell_empty)(pb_exp_ctx *ctx, const char *column);
     int (*row_end)(pb_exp_ctx *ctx);
 
-    /* One row of claims.csv. */
+    /* One row of claims.csv (written in the report pass only; elsewhere
+     * 0 and nothing written, as for row_end). */
     int (*claim)(pb_exp_ctx *ctx, const char *claim, double measured, const char *expected,
                  const char *tolerance, pb_verdict verdict, const char *detail);
 
@@ -251,15 +253,27 @@ typedef struct pb_experiment_vtable {
      * progress line).  Returns 0, or -1 after svc->error. */
     int (*plan)(const pb_services *svc, pb_exp_ctx *ctx, int64_t *n_runs, double *gflop);
     /* Run the experiment: train, reduce, write rows and claims.  Returns 0,
-     * or -1 after svc->error (rows already written stay). */
+     * or -1 after svc->error (rows already written stay).
+     *
+     * Called several times per `phasebench run`, each time with a fresh
+     * ctx (docs/architecture.md section 4): once to discover the units of
+     * work, where every train/kernel_machine returns a placeholder result
+     * (a plausible converged run, not a measurement); once per unit of
+     * this plugin that is computed, where only that unit's calls train and
+     * a call of a later unit fails (stop as after any failed service); and
+     * once for the report, where every call returns its recorded result.
+     * row_end, claim and log do nothing outside the report pass.  So run()
+     * must reach the same calls, in the same order and with the same unit
+     * keys, from the same results, and keep no state between calls. */
     int (*run)(const pb_services *svc, pb_exp_ctx *ctx);
 
     /* ---- ABI 1.2 ---------------------------------------------------- */
 
     /* The lines of the closing summary, in order, terminated by {NULL, NULL};
      * NULL (or a 1.0/1.1 table): the plugin's rows are not summarised.  The
-     * core names no plugin's table: this is where each plugin says which of
-     * its rows matter. */
+     * battery layer names no plugin's table: this is where each plugin says
+     * which of its rows matter.  (The figures of `phasebench plot` do read
+     * jamming.csv, kernel.csv and ensemble.csv by name.) */
     const pb_summary_line *summary;
 
     /* Later minor versions append members here. */

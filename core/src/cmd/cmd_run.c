@@ -144,7 +144,7 @@ int pb_cmd_run(int argc, char **argv)
         {"dtype", PB_OPT_STR, dtype_s, sizeof dtype_s, 0, 0, "f64|f32", "precision (default f64)", 0},
         {"threads", PB_OPT_INT, &threads, 0, 0, 4096, "T", "backend threads (0: backend default)", 0},
         {"device", PB_OPT_STR, device, sizeof device, 0, 0, "SEL", "backend device selector", 0},
-        {"out", PB_OPT_STR, out, sizeof out, 0, 0, "DIR", "run folder (default results/runs/BATTERY-BACKEND-TIME); a new or empty folder: one that holds anything is refused, so no file of yours is replaced", 0},
+        {"out", PB_OPT_STR, out, sizeof out, 0, 0, "DIR", "run folder (default results/runs/BATTERY-BACKEND-DTYPE-TIME, -shardKofN added under --shard); a new or empty folder: one that holds anything is refused, so no file of yours is replaced", 0},
         {"dry-run", PB_OPT_FLAG, &dry, 0, 0, 0, NULL, "print the number of runs and the work, run nothing", 0},
         {"scale", PB_OPT_DBL, &scale, 0, 1e-6, 1e6, "X", "multiply every step/time budget by X (1)", 0},
         {"quiet", PB_OPT_FLAG, &quiet, 0, 0, 0, NULL, "no progress lines", 0},

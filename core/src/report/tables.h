@@ -1,8 +1,15 @@
 /* Where every table the core writes declares its columns: one pb_columns
  * per table (report.h), defined in tables.c.  The writers build their rows
  * against these declarations and print their CSV header and text table from
- * them, so adding a column is one line in tables.c (plus the code that sets
- * it and its test in tests/report).
+ * them.  Adding a column: one line in tables.c, the code that sets it and
+ * its test in tests/report; then regenerate the results/reference/ files
+ * whose header changes (test_report_columns compares the smoke reference's
+ * headers), give a new numeric runs.csv column its rules in
+ * results/reference/tolerances.csv (an unlisted column compares exactly,
+ * compare/compare.h), bump PB_SCHEMA_VERSION (report.h) when a column is
+ * removed, renamed or changes meaning, and for a value plugins see append
+ * it to pb_run_result and to unit_store.c's writer and reader.  The full
+ * checklist: docs/architecture.md section 7.1.
  *
  * runs.csv and the row of `phasebench train` are joined at run time from
  * the parts below and the training parameters' columns (net/train_params.c
