@@ -65,23 +65,27 @@ static void test_members(void)
      * struct without a row would leave a hole */
     size_t n = 0;
     size_t off[64], end[64], align[64];
-    off[n] = offsetof(pb_run_spec, struct_size), end[n] = off[n] + sizeof(uint32_t),
+    off[n] = offsetof(pb_run_spec, struct_size), end[n] = off[n] + sizeof(uint32_t);
     align[n++] = alignof(uint32_t);
-    off[n] = offsetof(pb_run_spec, want_ntk), end[n] = off[n] + sizeof(int), align[n++] = alignof(int);
-    off[n] = offsetof(pb_run_spec, want_test_outputs), end[n] = off[n] + sizeof(int),
+    off[n] = offsetof(pb_run_spec, want_ntk), end[n] = off[n] + sizeof(int);
+    align[n++] = alignof(int);
+    off[n] = offsetof(pb_run_spec, want_test_outputs), end[n] = off[n] + sizeof(int);
     align[n++] = alignof(int);
     for (size_t i = 0; i < pb_n_params && n < 64; i++) {
         const pb_param *p = &pb_params[i];
         if (!p->spec_size)
             continue;
-        size_t a = 1;
+        /* a numeric member has the config's C type */
+        size_t a = 1, want = p->spec_size;
         switch (p->type) {
-        case PB_PARAM_SIZE: a = alignof(size_t); CHECK_MSG(p->spec_size == sizeof(size_t), "%s", p->name); break;
-        case PB_PARAM_I64: a = alignof(int64_t); CHECK_MSG(p->spec_size == sizeof(int64_t), "%s", p->name); break;
-        case PB_PARAM_U64: a = alignof(uint64_t); CHECK_MSG(p->spec_size == sizeof(uint64_t), "%s", p->name); break;
-        case PB_PARAM_DBL: a = alignof(double); CHECK_MSG(p->spec_size == sizeof(double), "%s", p->name); break;
+        case PB_PARAM_SIZE: a = alignof(size_t), want = sizeof(size_t); break;
+        case PB_PARAM_I64: a = alignof(int64_t), want = sizeof(int64_t); break;
+        case PB_PARAM_U64: a = alignof(uint64_t), want = sizeof(uint64_t); break;
+        case PB_PARAM_DBL: a = alignof(double), want = sizeof(double); break;
         default: break;
         }
+        CHECK_MSG(p->spec_size == want, "%s: spec member of %zu bytes, expected %zu", p->name,
+                  p->spec_size, want);
         off[n] = p->spec_offset, end[n] = p->spec_offset + p->spec_size, align[n++] = a;
     }
     /* in offset order, each member starts where the previous one ends,

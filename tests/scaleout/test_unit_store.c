@@ -69,7 +69,7 @@ int main(void)
     CHECK(pb_unit_rec_add_train(&u, key, &row, &r, out, y, 3) == 0);
     char err[1024] = "";
     CHECK_MSG(pb_unit_rec_write(dir, &u, err, sizeof err) == 0, "%s", err);
-    pb_unit_rec_init(&back, "0001-jamming-alpha=1");
+    /* pb_unit_rec_read initialises back itself */
     CHECK_MSG(pb_unit_rec_read(dir, "0001-jamming-alpha=1", &back, err, sizeof err) == 0, "%s",
               err);
     const pb_call_rec *c = pb_unit_rec_find(&back, PB_CALL_TRAIN, key);
