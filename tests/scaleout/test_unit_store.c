@@ -7,6 +7,7 @@
 #include "unit_store.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -68,7 +69,7 @@ int main(void)
     CHECK(pb_unit_rec_add_train(&u, key, &row, &r, out, y, 3) == 0);
     char err[1024] = "";
     CHECK_MSG(pb_unit_rec_write(dir, &u, err, sizeof err) == 0, "%s", err);
-    pb_unit_rec_init(&back, "0001-jamming-alpha=1");
+    /* pb_unit_rec_read initialises back itself */
     CHECK_MSG(pb_unit_rec_read(dir, "0001-jamming-alpha=1", &back, err, sizeof err) == 0, "%s",
               err);
     const pb_call_rec *c = pb_unit_rec_find(&back, PB_CALL_TRAIN, key);
@@ -95,6 +96,17 @@ int main(void)
     pb_row_free(&row);
     char path[256];
     snprintf(path, sizeof path, "%s/0001-jamming-alpha=1.unit", dir);
+    /* a file of an older format (its keys are spelled otherwise) is
+     * refused, naming the format it was written in */
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("phasebench-unit 2\nid 20:0001-jamming-alpha=1\n", f);
+        fclose(f);
+        CHECK(pb_unit_rec_read(dir, "0001-jamming-alpha=1", &back, err, sizeof err) == -1);
+        CHECK_MSG(strstr(err, "unit format 'phasebench-unit 2'") != NULL, "%s", err);
+        pb_unit_rec_free(&back);
+    }
     unlink(path);
     rmdir(dir);
     return pb_test_done("test_unit_store");

@@ -216,24 +216,8 @@ static void defaults_full(pb_exp_ctx *x, pb_run_spec *s)
     x->have_base = 1;
     memset(s, 0, sizeof *s);
     s->struct_size = sizeof *s;
-    pb_strcpy_trunc(s->dataset, sizeof s->dataset, c.dataset);
-    pb_strcpy_trunc(s->act, sizeof s->act, pb_act_name(c.act));
-    pb_strcpy_trunc(s->loss, sizeof s->loss, pb_loss_name(c.loss));
-    s->d = c.d;
-    s->ptr = c.ptr;
-    s->pte = c.pte;
-    s->ptk = c.ptk;
-    s->L = c.L;
-    s->h = c.h;
-    s->act_beta = c.act_beta;
-    s->alpha = c.alpha;
-    s->loss_beta = c.loss_beta;
-    s->loss_margin = c.loss_margin;
-    s->margin_tol = c.margin_tol;
-    s->tau_over_h = c.tau_over_h;
-    s->tau_alpha_crit = c.tau_alpha_crit;
-    s->seed_init = c.seed_init;
-    s->seed_data = c.seed_data;
+    pb_params_to_spec(&c, s);
+    /* --scale stretches the budgets */
     s->max_steps = (int64_t)ceil((double)c.max_steps * x->run->opt->scale);
     s->max_time = c.max_time * x->run->opt->scale;
 }
@@ -298,33 +282,10 @@ int pb_exp_check_plan(pb_exp_ctx *x, char *err, size_t err_len)
 static int spec_to_config(const pb_run_spec *s, pb_train_config *c, char *err, size_t err_len)
 {
     pb_train_config_default(c);
-    pb_strcpy_trunc(c->dataset, sizeof c->dataset, s->dataset);
-    if (pb_act_parse(s->act, &c->act) != 0) {
-        snprintf(err, err_len, "unknown activation '%s'", s->act);
+    /* only the members the plugin's struct_size covers (ABI 1.0 has no
+     * margin_tol): the others keep their default */
+    if (pb_params_from_spec(s, c, err, err_len) != 0)
         return -1;
-    }
-    if (pb_loss_parse(s->loss, &c->loss) != 0) {
-        snprintf(err, err_len, "unknown loss '%s'", s->loss);
-        return -1;
-    }
-    c->d = s->d;
-    c->ptr = s->ptr;
-    c->pte = s->pte;
-    c->ptk = s->ptk;
-    c->L = s->L;
-    c->h = s->h;
-    c->act_beta = s->act_beta;
-    c->alpha = s->alpha;
-    c->loss_beta = s->loss_beta;
-    c->loss_margin = s->loss_margin;
-    c->tau_over_h = s->tau_over_h;
-    c->tau_alpha_crit = s->tau_alpha_crit;
-    c->seed_init = s->seed_init;
-    c->seed_data = s->seed_data;
-    c->max_steps = s->max_steps;
-    c->max_time = s->max_time;
-    if (s->struct_size >= offsetof(pb_run_spec, margin_tol) + sizeof s->margin_tol)
-        c->margin_tol = s->margin_tol;
     c->compute_ntk = s->want_ntk;
     c->keep_test_outputs = s->want_test_outputs;
     return 0;

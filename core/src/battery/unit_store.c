@@ -2,6 +2,7 @@
 #include "grow.h"
 
 #include "strutil.h"
+#include "train_params.h"
 #include "sysutil.h"
 
 #include <errno.h>
@@ -13,8 +14,10 @@
 #include <unistd.h>
 
 /* 2: the result carries the ABI 1.1 fields (N_Delta within margin_tol, the
- * state at half the budget); a file of another version is computed again. */
-#define UNIT_MAGIC "phasebench-unit 2"
+ * state at half the budget); 3: the call key lists the spec's parameters in
+ * the order of the parameter table (train_params.h).  A file of another
+ * version is computed again. */
+#define UNIT_MAGIC "phasebench-unit 3"
 
 void pb_unit_rec_init(pb_unit_rec *u, const char *id)
 {
@@ -132,21 +135,39 @@ const pb_call_rec *pb_unit_rec_find(const pb_unit_rec *u, pb_call_kind kind, con
     return NULL;
 }
 
+/* Appends to out[*used..len); 0, or -1 when it does not fit. */
+static int key_add(char *out, size_t len, size_t *used, const char *name, const char *value)
+{
+    int n = snprintf(out + *used, len - *used, "|%s=%s", name, value);
+    if (n < 0 || (size_t)n >= len - *used)
+        return -1;
+    *used += (size_t)n;
+    return 0;
+}
+
 int pb_unit_call_key(char *out, size_t len, pb_call_kind kind, const char *experiment,
                      const char *role, const pb_run_spec *s)
 {
-    int n = snprintf(out, len,
-                     "%s|%s|%s|dataset=%s|d=%zu|ptr=%zu|pte=%zu|ptk=%zu|L=%zu|h=%zu|act=%s|"
-                     "act_beta=%a|alpha=%a|loss=%s|loss_beta=%a|loss_margin=%a|tau_over_h=%a|"
-                     "tau_alpha_crit=%a|seed_init=%llu|seed_data=%llu|max_steps=%lld|"
-                     "max_time=%a|ntk=%d|test_outputs=%d|margin_tol=%a",
-                     kind == PB_CALL_TRAIN ? "train" : "km", experiment, role ? role : "",
-                     s->dataset, s->d, s->ptr, s->pte, s->ptk, s->L, s->h, s->act, s->act_beta,
-                     s->alpha, s->loss, s->loss_beta, s->loss_margin, s->tau_over_h,
-                     s->tau_alpha_crit, (unsigned long long)s->seed_init,
-                     (unsigned long long)s->seed_data, (long long)s->max_steps, s->max_time,
-                     s->want_ntk, s->want_test_outputs, s->margin_tol);
-    return n < 0 || (size_t)n >= len ? -1 : 0;
+    int n = snprintf(out, len, "%s|%s|%s", kind == PB_CALL_TRAIN ? "train" : "km", experiment,
+                     role ? role : "");
+    if (n < 0 || (size_t)n >= len)
+        return -1;
+    size_t used = (size_t)n;
+    /* every parameter the spec carries, from the one table: a parameter
+     * added there cannot be left out of the key */
+    for (size_t i = 0; i < pb_n_params; i++) {
+        const pb_param *p = &pb_params[i];
+        if (!p->spec_size)
+            continue;
+        char v[300];
+        pb_param_spec_format(p, s, v, sizeof v);
+        if (key_add(out, len, &used, p->name, v) != 0)
+            return -1;
+    }
+    return key_add(out, len, &used, "ntk", s->want_ntk ? "1" : "0") != 0 ||
+                   key_add(out, len, &used, "test_outputs", s->want_test_outputs ? "1" : "0") != 0
+               ? -1
+               : 0;
 }
 
 /* ------------------------------------------------------------ writing */
@@ -516,8 +537,16 @@ int pb_unit_rec_read(const char *dir, const char *id, pb_unit_rec *u, char *err,
         return -1;
     cursor c = {buf, buf + len, 0};
     size_t ml = strlen(UNIT_MAGIC);
-    if (len < ml || memcmp(buf, UNIT_MAGIC, ml) != 0) {
-        snprintf(err, err_len, "%s: not a phasebench unit file of this version", path);
+    if (len < ml || memcmp(buf, UNIT_MAGIC, ml) != 0 || (len > ml && buf[ml] != '\n')) {
+        /* name the version found, so a resume across versions says why */
+        const char *nl = len ? memchr(buf, '\n', len) : NULL;
+        size_t fl = nl ? (size_t)(nl - buf) : len;
+        if (fl >= 16 && memcmp(buf, "phasebench-unit ", 16) == 0 && fl < 40)
+            snprintf(err, err_len,
+                     "%s: written in unit format '%.*s', this phasebench reads '%s' only", path,
+                     (int)fl, buf, UNIT_MAGIC);
+        else
+            snprintf(err, err_len, "%s: not a phasebench unit file of this version", path);
         free(buf);
         return -1;
     }

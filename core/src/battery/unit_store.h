@@ -2,7 +2,7 @@
  *
  * A unit (battery_units.h) is a set of training runs and kernel machines
  * that one process computes; its file records, per call the experiment
- * plugin made, the call's key (every field of the run spec), the runs.csv
+ * plugin made, the call's key (every parameter of the run spec), the runs.csv
  * row and everything the plugin was handed back (pb_run_result or
  * pb_km_result with the test outputs).  Replaying the plugin from these
  * records gives the rows an uninterrupted run would have written: doubles
@@ -57,9 +57,12 @@ int pb_unit_rec_add_km(pb_unit_rec *u, const char *key, const pb_km_result *km,
 /* The first record with this kind and key, or NULL. */
 const pb_call_rec *pb_unit_rec_find(const pb_unit_rec *u, pb_call_kind kind, const char *key);
 
-/* The key of a call: its kind, the experiment, the role and every field of
- * the spec, doubles in hexadecimal.  Two calls with the same key compute the
- * same thing.  Returns 0, or -1 when len is too small. */
+/* The key of a call: its kind, the experiment, the role, every parameter
+ * of the spec in the order of the parameter table (train_params.h; the
+ * default for a member the spec's struct_size does not cover, as the run
+ * uses it; doubles in hexadecimal) and want_ntk, want_test_outputs.  Two
+ * calls with the same key compute the same thing.  Returns 0, or -1 when
+ * len is too small. */
 int pb_unit_call_key(char *out, size_t len, pb_call_kind kind, const char *experiment,
                      const char *role, const pb_run_spec *s);
 

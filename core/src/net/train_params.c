@@ -17,54 +17,60 @@
 #define EXACT_INT 9007199254740992.0
 
 #define OFF(field) offsetof(pb_train_config, field)
+/* Its member of pb_run_spec (same name), or none. */
+#define SPEC(field) offsetof(pb_run_spec, field), sizeof(((pb_run_spec *)0)->field)
+#define NO_SPEC 0, 0
 
 const pb_param pb_params[] = {
     {"dataset", "dataset", "dataset", PB_PARAM_STR, 0, 0, OFF(dataset),
-     sizeof(((pb_train_config *)0)->dataset), "SPEC",
+     sizeof(((pb_train_config *)0)->dataset), SPEC(dataset), "SPEC",
      "data set: random|stripe|sphere|fashion|fashion:DIR|mnist:DIR|cifar10:DIR",
      PB_COLUMN_VALUE, "dataset"},
-    {"d", "d", "d", PB_PARAM_SIZE, 0, 1e6, OFF(d), 0, "D",
+    {"d", "d", "d", PB_PARAM_SIZE, 0, 1e6, OFF(d), 0, SPEC(d), "D",
      "input dimension: PCA components, or synthetic dimension (0: raw)", PB_COLUMN_VALUE, "d"},
-    {"ptr", "ptr", "ptr", PB_PARAM_SIZE, 1, 1e8, OFF(ptr), 0, "P", "training set size P",
+    {"ptr", "ptr", "ptr", PB_PARAM_SIZE, 1, 1e8, OFF(ptr), 0, SPEC(ptr), "P", "training set size P",
      PB_COLUMN_VALUE, "ptr"},
-    {"pte", "pte", "pte", PB_PARAM_SIZE, 0, 1e8, OFF(pte), 0, "N",
+    {"pte", "pte", "pte", PB_PARAM_SIZE, 0, 1e8, OFF(pte), 0, SPEC(pte), "N",
      "test set size (0: no test set; the test columns stay empty)", PB_COLUMN_VALUE, "pte"},
-    {"ptk", "ptk", "ptk", PB_PARAM_SIZE, 0, 1e8, OFF(ptk), 0, "N", "kernel set size",
+    {"ptk", "ptk", "ptk", PB_PARAM_SIZE, 0, 1e8, OFF(ptk), 0, SPEC(ptk), "N", "kernel set size",
      PB_COLUMN_VALUE, "ptk"},
-    {"L", "L", "L", PB_PARAM_SIZE, 1, PB_MAX_LAYERS, OFF(L), 0, "L", "hidden layers",
+    {"L", "L", "L", PB_PARAM_SIZE, 1, PB_MAX_LAYERS, OFF(L), 0, SPEC(L), "L", "hidden layers",
      PB_COLUMN_VALUE, "L"},
-    {"h", "h", "h", PB_PARAM_SIZE, 1, 1e6, OFF(h), 0, "H", "width", PB_COLUMN_VALUE, "h"},
-    {"act", "act", "act", PB_PARAM_ENUM, 0, 0, OFF(act), 0, "NAME", "swish|relu|tanh|softplus",
-     PB_COLUMN_VALUE, "act"},
-    {"act_beta", "act-beta", "act_beta", PB_PARAM_DBL, 1e-6, 1e6, OFF(act_beta), 0, "B",
-     "activation sharpness beta", PB_COLUMN_VALUE, "act_beta"},
-    {"alpha", "alpha", "alpha", PB_PARAM_DBL, 1e-300, 1e300, OFF(alpha), 0, "A",
+    {"h", "h", "h", PB_PARAM_SIZE, 1, 1e6, OFF(h), 0, SPEC(h), "H", "width", PB_COLUMN_VALUE, "h"},
+    {"act", "act", "act", PB_PARAM_ENUM, 0, 0, OFF(act), 0,
+     SPEC(act), "NAME", "swish|relu|tanh|softplus", PB_COLUMN_VALUE, "act"},
+    {"act_beta", "act-beta", "act_beta", PB_PARAM_DBL, 1e-6, 1e6, OFF(act_beta), 0,
+     SPEC(act_beta), "B", "activation sharpness beta", PB_COLUMN_VALUE, "act_beta"},
+    {"alpha", "alpha", "alpha", PB_PARAM_DBL, 1e-300, 1e300, OFF(alpha), 0, SPEC(alpha), "A",
      "output scale alpha-tilde", PB_COLUMN_VALUE, "alpha"},
-    {"loss", "loss", "loss", PB_PARAM_ENUM, 0, 0, OFF(loss), 0, "NAME", "softhinge|hinge|qhinge",
-     PB_COLUMN_VALUE, "loss"},
-    {"loss_beta", "loss-beta", "loss_beta", PB_PARAM_DBL, 1e-6, 1e6, OFF(loss_beta), 0, "B",
-     "soft hinge sharpness", PB_COLUMN_VALUE, "loss_beta"},
-    {"loss_margin", "loss-margin", "loss_margin", PB_PARAM_DBL, 0, 1e6, OFF(loss_margin), 0, "M",
-     "margin, also the stop margin", PB_COLUMN_VALUE, "loss_margin"},
-    {"margin_tol", "margin-tol", "margin_tol", PB_PARAM_DBL, 0, 1, OFF(margin_tol), 0, "E",
+    {"loss", "loss", "loss", PB_PARAM_ENUM, 0, 0, OFF(loss), 0,
+     SPEC(loss), "NAME", "softhinge|hinge|qhinge", PB_COLUMN_VALUE, "loss"},
+    {"loss_beta", "loss-beta", "loss_beta", PB_PARAM_DBL, 1e-6, 1e6, OFF(loss_beta), 0,
+     SPEC(loss_beta), "B", "soft hinge sharpness", PB_COLUMN_VALUE, "loss_beta"},
+    {"loss_margin", "loss-margin", "loss_margin", PB_PARAM_DBL, 0, 1e6, OFF(loss_margin), 0,
+     SPEC(loss_margin), "M", "margin, also the stop margin", PB_COLUMN_VALUE, "loss_margin"},
+    {"margin_tol", "margin-tol", "margin_tol", PB_PARAM_DBL, 0, 1, OFF(margin_tol), 0,
+     SPEC(margin_tol), "E",
      "also stop converged when every margin >= loss_margin - E (0: strict; use with qhinge)",
      PB_COLUMN_VALUE, "margin_tol"},
-    {"tau_over_h", "tau-over-h", "tau_over_h", PB_PARAM_DBL, 0, 1e12, OFF(tau_over_h), 0, "X",
+    {"tau_over_h", "tau-over-h", "tau_over_h", PB_PARAM_DBL, 0, 1e12, OFF(tau_over_h), 0,
+     SPEC(tau_over_h), "X",
      "momentum: tau = X h min(1, tau_alpha_crit/alpha) (0: plain flow); reported as `tau`",
      PB_COLUMN_TAU, "tau"},
     {"tau_alpha_crit", "tau-alpha-crit", "tau_alpha_crit", PB_PARAM_DBL, 1e-300, 1e300,
-     OFF(tau_alpha_crit), 0, "A", "momentum alpha cut (enters `tau`)", PB_COLUMN_NONE, NULL},
-    {"seed_init", "seed-init", "seed_init", PB_PARAM_U64, 0, EXACT_INT, OFF(seed_init), 0, "S",
-     "initial weights seed", PB_COLUMN_VALUE, "seed_init"},
-    {"seed_data", "seed-data", "seed_data", PB_PARAM_U64, 0, EXACT_INT, OFF(seed_data), 0, "S",
-     "data split / synthetic data seed", PB_COLUMN_VALUE, "seed_data"},
-    {"max_steps", "max-steps", "max_steps", PB_PARAM_I64, 0, 9e18, OFF(max_steps), 0, "N",
-     "budget in accepted steps (0: none)", PB_COLUMN_VALUE, "max_steps"},
-    {"max_time", "max-time", "max_time", PB_PARAM_DBL, 0, 1e300, OFF(max_time), 0, "T",
-     "budget in flow time (0: none)", PB_COLUMN_VALUE, "max_time"},
+     OFF(tau_alpha_crit), 0, SPEC(tau_alpha_crit), "A", "momentum alpha cut (enters `tau`)",
+     PB_COLUMN_NONE, NULL},
+    {"seed_init", "seed-init", "seed_init", PB_PARAM_U64, 0, EXACT_INT, OFF(seed_init), 0,
+     SPEC(seed_init), "S", "initial weights seed", PB_COLUMN_VALUE, "seed_init"},
+    {"seed_data", "seed-data", "seed_data", PB_PARAM_U64, 0, EXACT_INT, OFF(seed_data), 0,
+     SPEC(seed_data), "S", "data split / synthetic data seed", PB_COLUMN_VALUE, "seed_data"},
+    {"max_steps", "max-steps", "max_steps", PB_PARAM_I64, 0, 9e18, OFF(max_steps), 0,
+     SPEC(max_steps), "N", "budget in accepted steps (0: none)", PB_COLUMN_VALUE, "max_steps"},
+    {"max_time", "max-time", "max_time", PB_PARAM_DBL, 0, 1e300, OFF(max_time), 0,
+     SPEC(max_time), "T", "budget in flow time (0: none)", PB_COLUMN_VALUE, "max_time"},
     /* Wall-clock time is never a budget of a battery (verdicts must not
      * depend on the machine): a command-line safety cap only. */
-    {"max_wall", "max-wall", NULL, PB_PARAM_DBL, 0, 1e300, OFF(max_wall), 0, "S",
+    {"max_wall", "max-wall", NULL, PB_PARAM_DBL, 0, 1e300, OFF(max_wall), 0, NO_SPEC, "S",
      "safety cap in seconds (0: none; stop_reason=wall)", PB_COLUMN_NONE, NULL},
 };
 const size_t pb_n_params = sizeof pb_params / sizeof *pb_params;
@@ -231,6 +237,99 @@ void pb_param_format(const pb_param *p, const pb_train_config *c, char *buf, siz
         snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)cfield(p, c));
         break;
     case PB_PARAM_DBL: snprintf(buf, len, "%.17g", *(const double *)cfield(p, c)); break;
+    }
+}
+
+int pb_param_in_spec(const pb_param *p, size_t struct_size)
+{
+    return p->spec_size > 0 && struct_size >= p->spec_offset + p->spec_size;
+}
+
+static void *smember(const pb_param *p, pb_run_spec *s) { return (char *)s + p->spec_offset; }
+static const void *csmember(const pb_param *p, const pb_run_spec *s)
+{
+    return (const char *)s + p->spec_offset;
+}
+
+/* The numeric types have the same C type in both structs: bytes copy. */
+static size_t numeric_size(pb_param_type t)
+{
+    switch (t) {
+    case PB_PARAM_SIZE: return sizeof(size_t);
+    case PB_PARAM_I64: return sizeof(int64_t);
+    case PB_PARAM_U64: return sizeof(uint64_t);
+    case PB_PARAM_DBL: return sizeof(double);
+    default: return 0;
+    }
+}
+
+void pb_params_to_spec(const pb_train_config *c, pb_run_spec *s)
+{
+    for (size_t i = 0; i < pb_n_params; i++) {
+        const pb_param *p = &pb_params[i];
+        if (!p->spec_size)
+            continue;
+        if (p->type == PB_PARAM_STR || p->type == PB_PARAM_ENUM) {
+            char text[300];
+            pb_param_format(p, c, text, sizeof text);
+            pb_strcpy_trunc(smember(p, s), p->spec_size, text);
+        } else {
+            memcpy(smember(p, s), cfield(p, c), numeric_size(p->type));
+        }
+    }
+}
+
+/* A char[] member of a plugin's spec as a string, even without its NUL. */
+static void spec_text(const pb_param *p, const pb_run_spec *s, char *buf, size_t len)
+{
+    size_t n = strnlen(csmember(p, s), p->spec_size);
+    if (n >= len)
+        n = len - 1;
+    memcpy(buf, csmember(p, s), n);
+    buf[n] = '\0';
+}
+
+int pb_params_from_spec(const pb_run_spec *s, pb_train_config *c, char *err, size_t err_len)
+{
+    for (size_t i = 0; i < pb_n_params; i++) {
+        const pb_param *p = &pb_params[i];
+        if (!pb_param_in_spec(p, s->struct_size))
+            continue;
+        if (p->type == PB_PARAM_STR || p->type == PB_PARAM_ENUM) {
+            char text[300], why[256];
+            spec_text(p, s, text, sizeof text);
+            if (p->type == PB_PARAM_STR) {
+                /* checked with the whole config before the run */
+                pb_strcpy_trunc(field(p, c), p->size, text);
+            } else if (pb_param_set(p, c, text, why, sizeof why) != 0) {
+                snprintf(err, err_len, "spec member '%s': %s", p->name, why);
+                return -1;
+            }
+        } else {
+            memcpy(field(p, c), csmember(p, s), numeric_size(p->type));
+        }
+    }
+    return 0;
+}
+
+void pb_param_spec_format(const pb_param *p, const pb_run_spec *s, char *buf, size_t len)
+{
+    pb_run_spec def;
+    if (!pb_param_in_spec(p, s->struct_size)) {
+        pb_train_config c;
+        pb_train_config_default(&c);
+        memset(&def, 0, sizeof def);
+        pb_params_to_spec(&c, &def);
+        s = &def;
+    }
+    const void *m = csmember(p, s);
+    switch (p->type) {
+    case PB_PARAM_STR:
+    case PB_PARAM_ENUM: spec_text(p, s, buf, len); break;
+    case PB_PARAM_SIZE: snprintf(buf, len, "%zu", *(const size_t *)m); break;
+    case PB_PARAM_I64: snprintf(buf, len, "%lld", (long long)*(const int64_t *)m); break;
+    case PB_PARAM_U64: snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)m); break;
+    case PB_PARAM_DBL: snprintf(buf, len, "%a", *(const double *)m); break;
     }
 }
 

@@ -3,8 +3,11 @@
  * default (pb_train_config_default), its help text and its column in
  * runs.csv.  The command line (cmd_train.c), the battery reader
  * (exp_services.c), the plan-time check of `run` and `run --dry-run`
- * (battery_run.c) and the report row (train.c) all go through this table,
- * so they cannot disagree on what a value means or which values are valid.
+ * (battery_run.c), the report row (train.c), the run spec handed to and
+ * taken from experiment plugins and the key of a stored result
+ * (exp_services.c, unit_store.c) all go through this table, so they cannot
+ * disagree on what a value means or which values are valid, and a new
+ * parameter cannot be forgotten in one of them.
  *
  * A value is used exactly as written or refused: an integer parameter takes
  * digits or a number whose value is an exact integer (1e4), never a fraction
@@ -12,6 +15,7 @@
 #ifndef PB_TRAIN_PARAMS_H
 #define PB_TRAIN_PARAMS_H
 
+#include "phasebench/experiment.h"
 #include "report.h"
 #include "train.h"
 
@@ -41,6 +45,11 @@ typedef struct pb_param {
     double min, max;     /* numeric types: the accepted closed range */
     size_t offset;       /* of the field in pb_train_config */
     size_t size;         /* PB_PARAM_STR: the field's size */
+    /* Its member of pb_run_spec (experiment.h), of the same name: offset and
+     * size; spec_size 0: the parameter does not reach experiment plugins.
+     * PB_PARAM_STR and PB_PARAM_ENUM are char[spec_size] there (an enum as
+     * its name), the numeric types the same C type as in the config. */
+    size_t spec_offset, spec_size;
     const char *metavar;
     const char *help;    /* without the default, which is printed from the config */
     pb_param_column column_kind;
@@ -68,6 +77,28 @@ int pb_param_check_number(const pb_param *p, double v, char *err, size_t err_len
 
 /* The value of p in c as text (the default, when c is the default config). */
 void pb_param_format(const pb_param *p, const pb_train_config *c, char *buf, size_t len);
+
+/* Whether a plugin's pb_run_spec of struct_size bytes holds p's member
+ * (PB_SIZE_COVERS for the member the row names); 0 when p has none. */
+int pb_param_in_spec(const pb_param *p, size_t struct_size);
+
+/* Every parameter member of the spec s from c (enums as their names); the
+ * other members of s (struct_size, want_ntk, want_test_outputs) are left
+ * as they are.  No scaling: the caller applies `--scale` to the budgets. */
+void pb_params_to_spec(const pb_train_config *c, pb_run_spec *s);
+
+/* The parameter members of s that s->struct_size covers into c; the others
+ * keep their value in c (the caller starts from pb_train_config_default, so
+ * a plugin of an older minor version gets the defaults of the members it
+ * does not have).  Returns 0, or -1 with "spec member 'act': expected one
+ * of ..., found 'x'" when an enum name is unknown (c is then partly set). */
+int pb_params_from_spec(const pb_run_spec *s, pb_train_config *c, char *err, size_t err_len);
+
+/* The value of p's member of s as exact text (doubles as C99 hex floats,
+ * strings up to the member's size), or, when s->struct_size does not cover
+ * it, the default's: the value a run made from s uses.  p must have a spec
+ * member. */
+void pb_param_spec_format(const pb_param *p, const pb_run_spec *s, char *buf, size_t len);
 
 /* Check every parameter of c against its range (a config assembled by an
  * experiment plugin).  Returns 0, or -1 with "key 'L': ..." in err. */
