@@ -87,10 +87,10 @@ typedef struct pb_exp_ctx pb_exp_ctx;
 /* Training runs                                                            */
 
 /* One training run.  Start from svc->run_defaults(), which fills the
- * battery's [defaults] and the experiment section's training keys (dataset,
- * d, ptr, pte, ptk, L, h, act, act_beta, alpha, loss, loss_beta,
- * loss_margin, margin_tol, tau_over_h, tau_alpha_crit, seed_init, seed_data,
- * max_steps, max_time), then change what the experiment varies.  Set
+ * battery's [defaults] and the experiment section's training keys (every
+ * member below but struct_size and the want_ flags: each is the battery key
+ * of the same name, declared once in the core's parameter table,
+ * docs/architecture.md §7.1), then change what the experiment varies.  Set
  * struct_size before run_defaults (it fills only what that size covers). */
 typedef struct pb_run_spec {
     uint32_t struct_size;     /* sizeof(pb_run_spec) of the plugin, set by the plugin */
